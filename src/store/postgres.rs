@@ -1,0 +1,356 @@
+//! The PostgreSQL backend.
+//!
+//! Appends from every process serialize on one transaction-scoped advisory lock, taken before the
+//! head is read; positions are then `head + 1, …`. Because a writer can only read the head after the
+//! previous writer's commit is visible, commit order equals position order and positions are
+//! gapless (see ARCHITECTURE.md, "Ordering"). Group commit makes that serialization cheap: one
+//! transaction carries the appends of every caller that queued meanwhile.
+//!
+//! Other processes learn of new events through `LISTEN/NOTIFY` on [`NOTIFY_CHANNEL`]; subscribers
+//! also poll, so a lost notification only delays them.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::{PgPool, Row as _};
+use time::OffsetDateTime;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::group_commit::{BatchWriter, GroupCommit, advance};
+use super::plan::{Head, Plan, StoredIdentity};
+use super::{
+    AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent, StoreError,
+    StreamVersion,
+};
+
+/// The embedded migrations for PostgreSQL.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The advisory lock every appender takes (an arbitrary constant: "compact-tracker events").
+const APPEND_LOCK: i64 = 0x636f_6d70_6163_7401;
+
+/// The channel a commit notifies with its last position.
+pub const NOTIFY_CHANNEL: &str = "compact_tracker_events";
+
+/// An event store in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    writer: GroupCommit,
+    head: Arc<watch::Sender<Position>>,
+}
+
+impl PostgresStore {
+    /// Connects to `url`, applies migrations, and starts the writer and the notification listener.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        Self::connect_with(options).await
+    }
+
+    /// Like [`PostgresStore::connect`], from structured options.
+    pub async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        // The writer has its own connection; a lock wait longer than this means something holds
+        // the append lock far too long, and failing beats hanging every writer.
+        let writer_pool = PgPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    sqlx::query("set lock_timeout = '10s'")
+                        .execute(connection)
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let head = Arc::new(watch::channel(read_head(&pool).await?.position).0);
+        let writer = GroupCommit::spawn(PostgresWriter { pool: writer_pool }, Arc::clone(&head));
+        tokio::spawn(listen_for_commits(pool.clone(), Arc::downgrade(&head)));
+        Ok(Self {
+            inner: Arc::new(Inner { pool, writer, head }),
+        })
+    }
+
+    /// The connection pool, for read models that live in the same database.
+    pub fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+}
+
+impl EventStore for PostgresStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        self.inner.writer.append(request).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: StreamVersion,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
+                     payload, metadata, recorded_at, hash
+              from events
+              where stream_id = $1
+                and stream_version >= $2
+              order by stream_version",
+        )
+        .bind(stream_id)
+        .bind(from_version)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
+                     payload, metadata, recorded_at, hash
+              from events
+              where position > $1
+              order by position
+              limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        Ok(read_head(&self.inner.pool).await?.position)
+    }
+
+    fn head_watch(&self) -> watch::Receiver<Position> {
+        self.inner.head.subscribe()
+    }
+}
+
+struct PostgresWriter {
+    pool: PgPool,
+}
+
+impl BatchWriter for PostgresWriter {
+    async fn write_batch(
+        &mut self,
+        requests: &[AppendRequest],
+    ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        // The head must be read by a statement that starts after the lock is granted, so that it
+        // sees the previous holder's commit (READ COMMITTED takes a snapshot per statement).
+        sqlx::query("select pg_advisory_xact_lock($1)")
+            .bind(APPEND_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        let head = read_head(&mut *tx).await?;
+        let streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
+        let versions = read_stream_versions(&mut tx, &streams).await?;
+        let event_ids: Vec<Uuid> = requests
+            .iter()
+            .flat_map(|r| r.events.iter().map(|e| e.event_id))
+            .collect();
+        let stored = read_stored_identities(&mut tx, &event_ids).await?;
+        let plan = Plan::new(requests, head, OffsetDateTime::now_utc(), versions, &stored);
+        let Some(last) = plan.rows.last() else {
+            tx.rollback().await?;
+            return Ok((plan.results, head.position));
+        };
+        let last_position = last.position;
+        let rows = &plan.rows;
+        sqlx::query(
+            r"with inserted as (
+                  insert into events (position, stream_id, stream_version, event_id, event_type,
+                                      schema_version, payload, metadata, recorded_at, hash)
+                  select position, stream_id, stream_version, event_id, event_type,
+                         schema_version, payload::jsonb, metadata::jsonb, $9, hash
+                  from unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
+                              $6::int[], $7::text[], $8::text[], $10::bytea[])
+                       as t(position, stream_id, stream_version, event_id, event_type,
+                            schema_version, payload, metadata, hash)
+                  returning 1
+              )
+              select pg_notify($11, $12) from (select count(*) from inserted) as done",
+        )
+        .bind(rows.iter().map(|r| r.position).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.stream_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|r| r.stream_version).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|r| r.event_type.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.metadata.as_str()).collect::<Vec<_>>())
+        .bind(last.recorded_at)
+        .bind(rows.iter().map(|r| r.hash.0.to_vec()).collect::<Vec<_>>())
+        .bind(NOTIFY_CHANNEL)
+        .bind(last_position.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((plan.results, last_position))
+    }
+}
+
+async fn read_head<'c, E>(executor: E) -> Result<Head, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    let row = sqlx::query(
+        r"select position, hash, recorded_at
+          from events
+          order by position desc
+          limit 1",
+    )
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Head::EMPTY);
+    };
+    let position: i64 = row.try_get("position")?;
+    let hash: Vec<u8> = row.try_get("hash")?;
+    Ok(Head {
+        position,
+        hash: EventHash::from_slice(&hash).ok_or_else(|| {
+            sqlx::Error::Decode(
+                format!("the stored hash at position {position} is not 32 bytes").into(),
+            )
+        })?,
+        recorded_at: Some(row.try_get("recorded_at")?),
+    })
+}
+
+async fn read_stream_versions(
+    tx: &mut sqlx::PgConnection,
+    streams: &[&str],
+) -> Result<HashMap<String, StreamVersion>, sqlx::Error> {
+    let rows = sqlx::query(
+        r"select stream_id, max(stream_version) as version
+          from events
+          where stream_id = any($1)
+          group by stream_id",
+    )
+    .bind(streams)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("stream_id")?, row.try_get("version")?)))
+        .collect()
+}
+
+async fn read_stored_identities(
+    tx: &mut sqlx::PgConnection,
+    event_ids: &[Uuid],
+) -> Result<HashMap<Uuid, StoredIdentity>, sqlx::Error> {
+    let rows = sqlx::query(
+        r"select event_id, stream_id, stream_version, position, event_type, schema_version, payload
+          from events
+          where event_id = any($1)",
+    )
+    .bind(event_ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("event_id")?,
+                StoredIdentity {
+                    stream_id: row.try_get("stream_id")?,
+                    stream_version: row.try_get("stream_version")?,
+                    position: row.try_get("position")?,
+                    event_type: row.try_get("event_type")?,
+                    schema_version: row.try_get("schema_version")?,
+                    payload: row.try_get("payload")?,
+                },
+            ))
+        })
+        .collect()
+}
+
+fn decode_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError> {
+    let position: i64 = row.try_get("position")?;
+    let corrupt = |field: &str| StoreError::Corrupt {
+        position,
+        reason: format!("the stored {field} cannot be decoded"),
+    };
+    let metadata: serde_json::Value = row.try_get("metadata")?;
+    let hash: Vec<u8> = row.try_get("hash")?;
+    Ok(RecordedEvent {
+        position,
+        stream_id: row.try_get("stream_id")?,
+        stream_version: row.try_get("stream_version")?,
+        event_id: row.try_get("event_id")?,
+        event_type: row.try_get("event_type")?,
+        schema_version: row.try_get("schema_version")?,
+        payload: row.try_get("payload")?,
+        metadata: serde_json::from_value(metadata).map_err(|_| corrupt("metadata"))?,
+        recorded_at: row.try_get("recorded_at")?,
+        hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
+    })
+}
+
+/// Tells this process's subscribers about commits made by other processes. Ends when the store is
+/// dropped; reconnects (after a pause) when the connection fails.
+async fn listen_for_commits(pool: PgPool, head: std::sync::Weak<watch::Sender<Position>>) {
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot listen for commits; subscribers will poll");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                if head.strong_count() == 0 {
+                    return;
+                }
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(NOTIFY_CHANNEL).await {
+            tracing::warn!(error = %error, "cannot listen for commits; subscribers will poll");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            continue;
+        }
+        loop {
+            let notification = tokio::time::timeout(Duration::from_secs(5), listener.recv()).await;
+            let Some(head) = head.upgrade() else {
+                return;
+            };
+            match notification {
+                Ok(Ok(notification)) => {
+                    if let Ok(position) = notification.payload().parse::<Position>() {
+                        advance(&head, position);
+                    }
+                }
+                Ok(Err(error)) => {
+                    tracing::warn!(error = %error, "lost the commit listener; reconnecting");
+                    break;
+                }
+                Err(_) => {} // Timed out: only a chance to notice that the store was dropped.
+            }
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The embedded SQLite backend: a single file, no server to install.
+//!
+//! One writer connection appends inside `BEGIN IMMEDIATE` (so the write lock is taken before
+//! anything is read, and commit order equals position order); a small pool of reader connections
+//! reads concurrently thanks to WAL. `synchronous=FULL` makes a commit durable when it returns.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row as _, SqlitePool};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::group_commit::{BatchWriter, GroupCommit};
+use super::plan::{Head, Plan, Row, StoredIdentity};
+use super::{
+    AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent, StoreError,
+    StreamVersion,
+};
+
+/// The embedded migrations for SQLite.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Rows per INSERT statement: 10 parameters each stays well under SQLite's 32,766 limit.
+const ROWS_PER_INSERT: usize = 500;
+
+/// An event store in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    readers: SqlitePool,
+    writer: GroupCommit,
+    head: Arc<watch::Sender<Position>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in the file at `path` and applies migrations.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true);
+        Self::open_with(options).await
+    }
+
+    /// Opens the store named by a `sqlite:` URL, e.g. `sqlite://data/compact-tracker.db`.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?.create_if_missing(true);
+        Self::open_with(options).await
+    }
+
+    async fn open_with(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&writer_pool).await?;
+        let readers = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        let head = Arc::new(watch::channel(read_head(&readers).await?.position).0);
+        let writer = GroupCommit::spawn(SqliteWriter { pool: writer_pool }, Arc::clone(&head));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                readers,
+                writer,
+                head,
+            }),
+        })
+    }
+
+    /// The read-only pool, for read models that live in the same file.
+    pub fn readers(&self) -> &SqlitePool {
+        &self.inner.readers
+    }
+}
+
+impl EventStore for SqliteStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        self.inner.writer.append(request).await
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: StreamVersion,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
+                     payload, metadata, recorded_at, hash
+              from events
+              where stream_id = ?1
+                and stream_version >= ?2
+              order by stream_version",
+        )
+        .bind(stream_id)
+        .bind(from_version)
+        .fetch_all(&self.inner.readers)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let rows = sqlx::query(
+            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
+                     payload, metadata, recorded_at, hash
+              from events
+              where position > ?1
+              order by position
+              limit ?2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.inner.readers)
+        .await?;
+        rows.iter().map(decode_event).collect()
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        Ok(read_head(&self.inner.readers).await?.position)
+    }
+
+    fn head_watch(&self) -> watch::Receiver<Position> {
+        self.inner.head.subscribe()
+    }
+}
+
+struct SqliteWriter {
+    pool: SqlitePool,
+}
+
+impl BatchWriter for SqliteWriter {
+    async fn write_batch(
+        &mut self,
+        requests: &[AppendRequest],
+    ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let head = read_head(&mut *tx).await?;
+        let versions = read_stream_versions(&mut tx, requests).await?;
+        let stored = read_stored_identities(&mut tx, requests).await?;
+        let plan = Plan::new(requests, head, OffsetDateTime::now_utc(), versions, &stored);
+        if plan.rows.is_empty() {
+            tx.rollback().await?;
+            return Ok((plan.results, head.position));
+        }
+        for chunk in plan.rows.chunks(ROWS_PER_INSERT) {
+            insert_rows(&mut tx, chunk).await?;
+        }
+        tx.commit().await?;
+        let position = plan.rows.last().map_or(head.position, |row| row.position);
+        Ok((plan.results, position))
+    }
+}
+
+async fn read_head<'c, E>(executor: E) -> Result<Head, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let row = sqlx::query(
+        r"select position, hash, recorded_at
+          from events
+          order by position desc
+          limit 1",
+    )
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Head::EMPTY);
+    };
+    let position: i64 = row.try_get("position")?;
+    let hash: Vec<u8> = row.try_get("hash")?;
+    let recorded_at: String = row.try_get("recorded_at")?;
+    Ok(Head {
+        position,
+        hash: EventHash::from_slice(&hash).ok_or_else(|| decode_error("hash", position))?,
+        recorded_at: Some(
+            parse_time(&recorded_at).ok_or_else(|| decode_error("recorded_at", position))?,
+        ),
+    })
+}
+
+async fn read_stream_versions(
+    tx: &mut sqlx::SqliteConnection,
+    requests: &[AppendRequest],
+) -> Result<HashMap<String, StreamVersion>, sqlx::Error> {
+    let streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
+    let streams = serde_json::to_string(&streams).unwrap_or_else(|_| "[]".to_owned());
+    let rows = sqlx::query(
+        r"select stream_id, max(stream_version) as version
+          from events
+          where stream_id in (select value from json_each(?1))
+          group by stream_id",
+    )
+    .bind(streams)
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("stream_id")?, row.try_get("version")?)))
+        .collect()
+}
+
+async fn read_stored_identities(
+    tx: &mut sqlx::SqliteConnection,
+    requests: &[AppendRequest],
+) -> Result<HashMap<Uuid, StoredIdentity>, sqlx::Error> {
+    let ids: Vec<String> = requests
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.event_id.to_string()))
+        .collect();
+    let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+    let rows = sqlx::query(
+        r"select event_id, stream_id, stream_version, position, event_type, schema_version, payload
+          from events
+          where event_id in (select value from json_each(?1))",
+    )
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut stored = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let position: i64 = row.try_get("position")?;
+        let event_id: String = row.try_get("event_id")?;
+        let payload: String = row.try_get("payload")?;
+        let identity = StoredIdentity {
+            stream_id: row.try_get("stream_id")?,
+            stream_version: row.try_get("stream_version")?,
+            position,
+            event_type: row.try_get("event_type")?,
+            schema_version: row.try_get("schema_version")?,
+            payload: serde_json::from_str(&payload)
+                .map_err(|_| decode_error("payload", position))?,
+        };
+        let event_id =
+            Uuid::parse_str(&event_id).map_err(|_| decode_error("event_id", position))?;
+        stored.insert(event_id, identity);
+    }
+    Ok(stored)
+}
+
+async fn insert_rows(tx: &mut sqlx::SqliteConnection, rows: &[Row]) -> Result<(), sqlx::Error> {
+    let mut insert = QueryBuilder::new(
+        "insert into events (position, stream_id, stream_version, event_id, event_type, \
+         schema_version, payload, metadata, recorded_at, hash) ",
+    );
+    insert.push_values(rows, |mut values, row| {
+        values
+            .push_bind(row.position)
+            .push_bind(row.stream_id.as_str())
+            .push_bind(row.stream_version)
+            .push_bind(row.event_id.to_string())
+            .push_bind(row.event_type.as_str())
+            .push_bind(row.schema_version)
+            .push_bind(row.payload.as_str())
+            .push_bind(row.metadata.as_str())
+            .push_bind(format_time(row.recorded_at))
+            .push_bind(row.hash.0.as_slice());
+    });
+    insert.build().execute(&mut *tx).await?;
+    Ok(())
+}
+
+fn decode_event(row: &sqlx::sqlite::SqliteRow) -> Result<RecordedEvent, StoreError> {
+    let position: i64 = row.try_get("position")?;
+    let corrupt = |field: &str| StoreError::Corrupt {
+        position,
+        reason: format!("the stored {field} cannot be decoded"),
+    };
+    let event_id: String = row.try_get("event_id")?;
+    let payload: String = row.try_get("payload")?;
+    let metadata: String = row.try_get("metadata")?;
+    let recorded_at: String = row.try_get("recorded_at")?;
+    let hash: Vec<u8> = row.try_get("hash")?;
+    Ok(RecordedEvent {
+        position,
+        stream_id: row.try_get("stream_id")?,
+        stream_version: row.try_get("stream_version")?,
+        event_id: Uuid::parse_str(&event_id).map_err(|_| corrupt("event id"))?,
+        event_type: row.try_get("event_type")?,
+        schema_version: row.try_get("schema_version")?,
+        payload: serde_json::from_str(&payload).map_err(|_| corrupt("payload"))?,
+        metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata"))?,
+        recorded_at: parse_time(&recorded_at).ok_or_else(|| corrupt("recorded_at"))?,
+        hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
+    })
+}
+
+/// `recorded_at` as stored: RFC 3339, UTC, always six fraction digits, so text order is time order.
+pub fn format_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
+}
+
+fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+fn decode_error(field: &str, position: Position) -> sqlx::Error {
+    sqlx::Error::Decode(format!("cannot decode the stored {field} at position {position}").into())
+}

@@ -1,0 +1,8 @@
+//! Integration tests through the public interfaces, against real databases.
+//!
+//! One test binary (faster to link than one per file). SQLite tests always run; PostgreSQL tests
+//! run when `TEST_DATABASE_URL` is set (each in a fresh database) and print a "skipped" line
+//! otherwise. CI sets `COMPACT_REQUIRE_POSTGRES=1`, which turns a skip into a failure.
+
+mod backends;
+mod store_conformance;
