@@ -119,6 +119,34 @@ pub struct AppendRequest {
     pub expected_version: ExpectedVersion,
     /// The events, in order; at least one.
     pub events: Vec<NewEvent>,
+    /// An HTTP `Idempotency-Key` to record in the same transaction, if the request carried one.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// An `Idempotency-Key` and the answer to remember for it, stored atomically with the events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    /// Whose key it is (the API token id), so clients cannot collide.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of the request; a reuse of the key with another request is refused.
+    pub request_hash: [u8; 32],
+    /// The response body to replay.
+    pub response: serde_json::Value,
+}
+
+/// What a stored `Idempotency-Key` answered the first time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResponse {
+    /// SHA-256 of the first request.
+    pub request_hash: [u8; 32],
+    /// The stream the first request wrote.
+    pub stream_id: String,
+    /// The result of its append.
+    pub result: AppendResult,
+    /// Its response body.
+    pub response: serde_json::Value,
 }
 
 /// Whether an append wrote its events or found them already stored.
@@ -200,6 +228,10 @@ pub enum StoreError {
         /// The event id that was reused.
         event_id: Uuid,
     },
+    /// The request's `Idempotency-Key` was already used; nothing was written. The caller replays
+    /// the stored response if the request is the same, and refuses it otherwise.
+    #[error("the idempotency key was already used")]
+    IdempotencyKeyUsed(Box<StoredResponse>),
     /// The append itself is malformed (no events, text the database cannot hold, …).
     #[error("invalid append: {0}")]
     InvalidAppend(String),
@@ -244,6 +276,13 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         after: Position,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// The response stored for an `Idempotency-Key`, if the key was used.
+    fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<StoredResponse>, StoreError>> + Send;
 
     /// The position of the last committed event (0 for an empty store).
     fn head(&self) -> impl Future<Output = Result<Position, StoreError>> + Send;

@@ -13,8 +13,11 @@ use uuid::Uuid;
 use super::canonical::{HashedFields, canonical_json, chain_hash, truncate_to_micros};
 use super::{
     AppendOutcome, AppendRequest, AppendResult, EventHash, Metadata, Position, StoreError,
-    StreamVersion,
+    StoredResponse, StreamVersion,
 };
+
+/// An `Idempotency-Key` identity: (scope, key).
+pub type KeyId = (String, String);
 
 /// The last committed event, as read under the write lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,11 +73,26 @@ pub struct Row {
     pub hash: EventHash,
 }
 
+/// An `Idempotency-Key` record to insert with the batch.
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: [u8; 32],
+    pub stream_id: String,
+    pub result: AppendResult,
+    /// Canonical JSON text of the response body.
+    pub response: String,
+    pub recorded_at: OffsetDateTime,
+}
+
 /// What to write for a batch of appends, and what to answer each caller.
 #[derive(Debug)]
 pub struct Plan {
     /// Rows to insert, in position order.
     pub rows: Vec<Row>,
+    /// Idempotency-Key records to insert.
+    pub keys: Vec<KeyRow>,
     /// One answer per request, in request order.
     pub results: Vec<Result<AppendResult, StoreError>>,
 }
@@ -87,6 +105,7 @@ impl Plan {
         now: OffsetDateTime,
         mut stream_versions: HashMap<String, StreamVersion>,
         stored: &HashMap<Uuid, StoredIdentity>,
+        stored_keys: &HashMap<KeyId, StoredResponse>,
     ) -> Self {
         // recorded_at never decreases along positions, even if the clock steps back, so that
         // "known at t" is always a prefix of the log.
@@ -99,11 +118,20 @@ impl Plan {
         let mut position = head.position;
         let mut previous_hash = head.hash;
         let mut results = Vec::with_capacity(requests.len());
+        let mut keys: Vec<KeyRow> = Vec::new();
+        let mut batch_keys: HashMap<KeyId, StoredResponse> = HashMap::new();
 
         for request in requests {
             if let Err(error) = validate(request) {
                 results.push(Err(error));
                 continue;
+            }
+            if let Some(record) = &request.idempotency {
+                let id = (record.scope.clone(), record.key.clone());
+                if let Some(first) = stored_keys.get(&id).or_else(|| batch_keys.get(&id)) {
+                    results.push(Err(StoreError::IdempotencyKeyUsed(Box::new(first.clone()))));
+                    continue;
+                }
             }
             match find_previous_append(request, stored, &in_batch) {
                 Ok(Some(result)) => {
@@ -173,14 +201,39 @@ impl Plan {
                 });
             }
             stream_versions.insert(request.stream_id.clone(), version);
-            results.push(Ok(AppendResult {
+            let result = AppendResult {
                 stream_version: version,
                 first_position,
                 last_position: position,
                 outcome: AppendOutcome::Appended,
-            }));
+            };
+            if let Some(record) = &request.idempotency {
+                batch_keys.insert(
+                    (record.scope.clone(), record.key.clone()),
+                    StoredResponse {
+                        request_hash: record.request_hash,
+                        stream_id: request.stream_id.clone(),
+                        result,
+                        response: record.response.clone(),
+                    },
+                );
+                keys.push(KeyRow {
+                    scope: record.scope.clone(),
+                    key: record.key.clone(),
+                    request_hash: record.request_hash,
+                    stream_id: request.stream_id.clone(),
+                    result,
+                    response: canonical_text(&record.response),
+                    recorded_at,
+                });
+            }
+            results.push(Ok(result));
         }
-        Self { rows, results }
+        Self {
+            rows,
+            keys,
+            results,
+        }
     }
 }
 
@@ -299,7 +352,23 @@ mod tests {
             stream_id: stream.into(),
             expected_version: expected,
             events,
+            idempotency: None,
         }
+    }
+
+    fn plan(
+        requests: &[AppendRequest],
+        head: Head,
+        stored: &HashMap<Uuid, StoredIdentity>,
+    ) -> Plan {
+        Plan::new(
+            requests,
+            head,
+            now(),
+            HashMap::new(),
+            stored,
+            &HashMap::new(),
+        )
     }
 
     fn now() -> OffsetDateTime {
@@ -313,13 +382,7 @@ mod tests {
             request("a", ExpectedVersion::NoStream, vec![event(2, json!(2))]),
             request("b", ExpectedVersion::Exact(0), vec![event(3, json!(3))]),
         ];
-        let plan = Plan::new(
-            &requests,
-            Head::EMPTY,
-            now(),
-            HashMap::new(),
-            &HashMap::new(),
-        );
+        let plan = plan(&requests, Head::EMPTY, &HashMap::new());
         assert_eq!(plan.rows.len(), 2);
         assert_eq!(plan.rows[1].position, 2, "positions stay gapless");
         assert!(matches!(
@@ -332,13 +395,7 @@ mod tests {
     #[test]
     fn a_retry_in_the_same_batch_gets_the_original_result() {
         let original = request("a", ExpectedVersion::Any, vec![event(1, json!({"x": 1}))]);
-        let plan = Plan::new(
-            &[original.clone(), original],
-            Head::EMPTY,
-            now(),
-            HashMap::new(),
-            &HashMap::new(),
-        );
+        let plan = plan(&[original.clone(), original], Head::EMPTY, &HashMap::new());
         assert_eq!(plan.rows.len(), 1);
         let retry = plan.results[1].as_ref().unwrap();
         assert_eq!(retry.outcome, AppendOutcome::AlreadyAppended);
@@ -363,12 +420,32 @@ mod tests {
             ExpectedVersion::Any,
             vec![event(1, json!({"x": 2}))],
         )];
-        let plan = Plan::new(&requests, Head::EMPTY, now(), HashMap::new(), &stored);
+        let plan = plan(&requests, Head::EMPTY, &stored);
         assert!(plan.rows.is_empty());
         assert!(matches!(
             plan.results[0],
             Err(StoreError::IdempotencyConflict { .. })
         ));
+    }
+
+    #[test]
+    fn a_used_idempotency_key_writes_nothing_and_returns_the_first_answer() {
+        let mut first = request("a", ExpectedVersion::Any, vec![event(1, json!(1))]);
+        first.idempotency = Some(crate::store::IdempotencyRecord {
+            scope: "token".into(),
+            key: "k".into(),
+            request_hash: [1; 32],
+            response: json!({"id": "a"}),
+        });
+        let mut second = first.clone();
+        second.events = vec![event(2, json!(1))];
+        let plan = plan(&[first, second], Head::EMPTY, &HashMap::new());
+        assert_eq!((plan.rows.len(), plan.keys.len()), (1, 1));
+        let Err(StoreError::IdempotencyKeyUsed(stored)) = &plan.results[1] else {
+            panic!("expected the key to be found: {:?}", plan.results[1]);
+        };
+        assert_eq!(stored.result.first_position, 1);
+        assert_eq!(stored.response, json!({"id": "a"}));
     }
 
     #[test]
@@ -380,7 +457,7 @@ mod tests {
             recorded_at: Some(later),
         };
         let requests = [request("a", ExpectedVersion::Any, vec![event(1, json!(1))])];
-        let plan = Plan::new(&requests, head, now(), HashMap::new(), &HashMap::new());
+        let plan = plan(&requests, head, &HashMap::new());
         assert_eq!(plan.rows[0].recorded_at, later);
         assert_eq!(plan.rows[0].position, 6);
     }
@@ -398,13 +475,7 @@ mod tests {
             ExpectedVersion::Any,
             vec![event(1, json!(1)), event(1, json!(1))],
         );
-        let plan = Plan::new(
-            &[nul, empty, twice],
-            Head::EMPTY,
-            now(),
-            HashMap::new(),
-            &HashMap::new(),
-        );
+        let plan = plan(&[nul, empty, twice], Head::EMPTY, &HashMap::new());
         assert!(plan.rows.is_empty());
         assert!(
             plan.results

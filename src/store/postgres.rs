@@ -21,10 +21,10 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::group_commit::{BatchWriter, GroupCommit, advance};
-use super::plan::{Head, Plan, StoredIdentity};
+use super::plan::{Head, KeyId, KeyRow, Plan, StoredIdentity};
 use super::{
-    AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent, StoreError,
-    StreamVersion,
+    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent,
+    StoreError, StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for PostgreSQL.
@@ -136,6 +136,14 @@ impl EventStore for PostgresStore {
         rows.iter().map(decode_event).collect()
     }
 
+    async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        Ok(read_key(&self.inner.pool, scope, key).await?)
+    }
+
     async fn head(&self) -> Result<Position, StoreError> {
         Ok(read_head(&self.inner.pool).await?.position)
     }
@@ -169,7 +177,15 @@ impl BatchWriter for PostgresWriter {
             .flat_map(|r| r.events.iter().map(|e| e.event_id))
             .collect();
         let stored = read_stored_identities(&mut tx, &event_ids).await?;
-        let plan = Plan::new(requests, head, OffsetDateTime::now_utc(), versions, &stored);
+        let mut stored_keys = HashMap::new();
+        for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
+            if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
+                let id: KeyId = (record.scope.clone(), record.key.clone());
+                stored_keys.insert(id, response);
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        let plan = Plan::new(requests, head, now, versions, &stored, &stored_keys);
         let Some(last) = plan.rows.last() else {
             tx.rollback().await?;
             return Ok((plan.results, head.position));
@@ -212,6 +228,9 @@ impl BatchWriter for PostgresWriter {
         .bind(last_position.to_string())
         .execute(&mut *tx)
         .await?;
+        for key in &plan.keys {
+            insert_key(&mut tx, key).await?;
+        }
         tx.commit().await?;
         Ok((plan.results, last_position))
     }
@@ -290,6 +309,63 @@ async fn read_stored_identities(
             ))
         })
         .collect()
+}
+
+async fn read_key<'c, E>(
+    executor: E,
+    scope: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    let row = sqlx::query(
+        r"select request_hash, stream_id, stream_version, first_position, last_position, response
+          from idempotency_keys
+          where scope = $1
+            and key = $2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let request_hash: Vec<u8> = row.try_get("request_hash")?;
+    Ok(Some(StoredResponse {
+        request_hash: <[u8; 32]>::try_from(request_hash.as_slice()).map_err(|_| {
+            sqlx::Error::Decode("a stored idempotency request hash is not 32 bytes".into())
+        })?,
+        stream_id: row.try_get("stream_id")?,
+        result: AppendResult {
+            stream_version: row.try_get("stream_version")?,
+            first_position: row.try_get("first_position")?,
+            last_position: row.try_get("last_position")?,
+            outcome: AppendOutcome::AlreadyAppended,
+        },
+        response: row.try_get("response")?,
+    }))
+}
+
+async fn insert_key(tx: &mut sqlx::PgConnection, key: &KeyRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r"insert into idempotency_keys (scope, key, request_hash, stream_id, stream_version,
+                                        first_position, last_position, response, recorded_at)
+          values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
+    )
+    .bind(&key.scope)
+    .bind(&key.key)
+    .bind(key.request_hash.as_slice())
+    .bind(&key.stream_id)
+    .bind(key.result.stream_version)
+    .bind(key.result.first_position)
+    .bind(key.result.last_position)
+    .bind(&key.response)
+    .bind(key.recorded_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 fn decode_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError> {

@@ -18,10 +18,10 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::group_commit::{BatchWriter, GroupCommit};
-use super::plan::{Head, Plan, Row, StoredIdentity};
+use super::plan::{Head, KeyId, KeyRow, Plan, Row, StoredIdentity};
 use super::{
-    AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent, StoreError,
-    StreamVersion,
+    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent,
+    StoreError, StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for SQLite.
@@ -134,6 +134,14 @@ impl EventStore for SqliteStore {
         rows.iter().map(decode_event).collect()
     }
 
+    async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        Ok(read_key(&self.inner.readers, scope, key).await?)
+    }
+
     async fn head(&self) -> Result<Position, StoreError> {
         Ok(read_head(&self.inner.readers).await?.position)
     }
@@ -156,13 +164,24 @@ impl BatchWriter for SqliteWriter {
         let head = read_head(&mut *tx).await?;
         let versions = read_stream_versions(&mut tx, requests).await?;
         let stored = read_stored_identities(&mut tx, requests).await?;
-        let plan = Plan::new(requests, head, OffsetDateTime::now_utc(), versions, &stored);
+        let mut stored_keys = HashMap::new();
+        for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
+            if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
+                let id: KeyId = (record.scope.clone(), record.key.clone());
+                stored_keys.insert(id, response);
+            }
+        }
+        let now = OffsetDateTime::now_utc();
+        let plan = Plan::new(requests, head, now, versions, &stored, &stored_keys);
         if plan.rows.is_empty() {
             tx.rollback().await?;
             return Ok((plan.results, head.position));
         }
         for chunk in plan.rows.chunks(ROWS_PER_INSERT) {
             insert_rows(&mut tx, chunk).await?;
+        }
+        for key in &plan.keys {
+            insert_key(&mut tx, key).await?;
         }
         tx.commit().await?;
         let position = plan.rows.last().map_or(head.position, |row| row.position);
@@ -274,6 +293,65 @@ async fn insert_rows(tx: &mut sqlx::SqliteConnection, rows: &[Row]) -> Result<()
             .push_bind(row.hash.0.as_slice());
     });
     insert.build().execute(&mut *tx).await?;
+    Ok(())
+}
+
+async fn read_key<'c, E>(
+    executor: E,
+    scope: &str,
+    key: &str,
+) -> Result<Option<StoredResponse>, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
+{
+    let row = sqlx::query(
+        r"select request_hash, stream_id, stream_version, first_position, last_position, response
+          from idempotency_keys
+          where scope = ?1
+            and key = ?2",
+    )
+    .bind(scope)
+    .bind(key)
+    .fetch_optional(executor)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let request_hash: Vec<u8> = row.try_get("request_hash")?;
+    let response: String = row.try_get("response")?;
+    let last_position: i64 = row.try_get("last_position")?;
+    Ok(Some(StoredResponse {
+        request_hash: <[u8; 32]>::try_from(request_hash.as_slice())
+            .map_err(|_| decode_error("idempotency request hash", last_position))?,
+        stream_id: row.try_get("stream_id")?,
+        result: AppendResult {
+            stream_version: row.try_get("stream_version")?,
+            first_position: row.try_get("first_position")?,
+            last_position,
+            outcome: AppendOutcome::AlreadyAppended,
+        },
+        response: serde_json::from_str(&response)
+            .map_err(|_| decode_error("idempotent response", last_position))?,
+    }))
+}
+
+async fn insert_key(tx: &mut sqlx::SqliteConnection, key: &KeyRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        r"insert into idempotency_keys (scope, key, request_hash, stream_id, stream_version,
+                                        first_position, last_position, response, recorded_at)
+          values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )
+    .bind(&key.scope)
+    .bind(&key.key)
+    .bind(key.request_hash.as_slice())
+    .bind(&key.stream_id)
+    .bind(key.result.stream_version)
+    .bind(key.result.first_position)
+    .bind(key.result.last_position)
+    .bind(&key.response)
+    .bind(format_time(key.recorded_at))
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 

@@ -4,5 +4,10 @@
 //! run when `TEST_DATABASE_URL` is set (each in a fresh database) and print a "skipped" line
 //! otherwise. CI sets `COMPACT_REQUIRE_POSTGRES=1`, which turns a skip into a failure.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a panic is how a test helper reports a failed step"
+)]
+
 mod backends;
 mod store_conformance;

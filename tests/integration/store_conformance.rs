@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use compact_tracker::store::{
-    AppendOutcome, AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError,
+    AppendOutcome, AppendRequest, EventStore, ExpectedVersion, IdempotencyRecord, Metadata,
+    NewEvent, StoreError,
 };
 use serde_json::json;
 use tokio::sync::Barrier;
@@ -21,6 +22,7 @@ for_each_backend!(
     a_subscriber_sees_every_acknowledged_event_once_in_order_while_many_write,
     two_store_handles_on_one_database_keep_a_single_order,
     retrying_an_append_returns_the_original_result_and_writes_nothing,
+    an_idempotency_key_is_stored_with_its_append_and_blocks_a_second_write,
     the_database_refuses_update_and_delete_of_events,
     verify_names_the_first_tampered_position,
     reopening_a_store_keeps_everything,
@@ -46,6 +48,7 @@ fn append(stream: &str, expected: ExpectedVersion, events: Vec<NewEvent>) -> App
         stream_id: stream.into(),
         expected_version: expected,
         events,
+        idempotency: None,
     }
 }
 
@@ -433,4 +436,44 @@ async fn reopening_a_store_keeps_everything(backend: &impl Backend) {
     let report = store.verify().await.unwrap();
     assert!(report.ok);
     assert_eq!(report.events_checked, 6);
+}
+
+async fn an_idempotency_key_is_stored_with_its_append_and_blocks_a_second_write(
+    backend: &impl Backend,
+) {
+    let store = backend.open().await;
+    let keyed = |payload| {
+        let mut request = append("k", ExpectedVersion::Any, vec![event(payload)]);
+        request.idempotency = Some(IdempotencyRecord {
+            scope: "token-1".into(),
+            key: "key-1".into(),
+            request_hash: [9; 32],
+            response: json!({"id": "k", "seq": 1}),
+        });
+        request
+    };
+    let first = store.append(keyed(json!({"n": 1}))).await.unwrap();
+    assert!(
+        store
+            .idempotent_response("token-2", "key-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let stored = store
+        .idempotent_response("token-1", "key-1")
+        .await
+        .unwrap()
+        .expect("the key is stored with the append");
+    assert_eq!(stored.request_hash, [9; 32]);
+    assert_eq!(stored.response, json!({"id": "k", "seq": 1}));
+    assert_eq!(stored.result.last_position, first.last_position);
+
+    // A second request with the same key, even with fresh event ids, writes nothing.
+    let again = store.append(keyed(json!({"n": 2}))).await;
+    let Err(StoreError::IdempotencyKeyUsed(found)) = again else {
+        panic!("expected the key to be reported as used: {again:?}");
+    };
+    assert_eq!(found.result.first_position, first.first_position);
+    assert_eq!(store.head().await.unwrap(), 1);
 }
