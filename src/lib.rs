@@ -7,3 +7,4 @@
 //!   hash chain).
 
 pub mod store;
+pub mod tokens;

@@ -20,6 +20,7 @@
 //! - An append is atomic and durable when it returns (synchronous commit / `synchronous=FULL`).
 //! - Appending an event id that is already stored returns the original result and writes nothing.
 
+pub mod any;
 pub mod canonical;
 pub mod group_commit;
 mod plan;
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use any::AnyStore;
 pub use canonical::EventHash;
 pub use subscription::Subscription;
 

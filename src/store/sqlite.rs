@@ -38,6 +38,8 @@ pub struct SqliteStore {
 
 struct Inner {
     readers: SqlitePool,
+    /// The single write connection, shared with the group-commit writer; see [`SqliteStore::write_pool`].
+    write_pool: SqlitePool,
     writer: GroupCommit,
     head: Arc<watch::Sender<Position>>,
 }
@@ -73,10 +75,16 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await?;
         let head = Arc::new(watch::channel(read_head(&readers).await?.position).0);
-        let writer = GroupCommit::spawn(SqliteWriter { pool: writer_pool }, Arc::clone(&head));
+        let writer = GroupCommit::spawn(
+            SqliteWriter {
+                pool: writer_pool.clone(),
+            },
+            Arc::clone(&head),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 readers,
+                write_pool: writer_pool,
                 writer,
                 head,
             }),
@@ -86,6 +94,13 @@ impl SqliteStore {
     /// The read-only pool, for read models that live in the same file.
     pub fn readers(&self) -> &SqlitePool {
         &self.inner.readers
+    }
+
+    /// The file's one write connection, for tables other than `events` (tokens, read models).
+    /// SQLite has one writer at a time anyway; sharing the connection with the event writer avoids
+    /// lock contention between the two. Events are appended only through [`EventStore::append`].
+    pub fn write_pool(&self) -> &SqlitePool {
+        &self.inner.write_pool
     }
 }
 

@@ -1,0 +1,94 @@
+//! [`AnyStore`]: the store the service runs on, chosen at start-up from the database URL.
+
+use tokio::sync::watch;
+
+use super::postgres::PostgresStore;
+use super::sqlite::SqliteStore;
+use super::{
+    AppendRequest, AppendResult, EventStore, Position, RecordedEvent, StoreError, StoredResponse,
+    StreamVersion,
+};
+
+/// Either backend, behind one concrete type (static dispatch, no boxed futures).
+#[derive(Clone)]
+pub enum AnyStore {
+    /// The embedded SQLite store.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL store.
+    Postgres(PostgresStore),
+}
+
+impl AnyStore {
+    /// Opens the store a URL names: `postgres://…`/`postgresql://…` or `sqlite:…`.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(PostgresStore::connect(url).await?))
+        } else {
+            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        }
+    }
+
+    /// The backend's name, for logs and health output.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+impl EventStore for AnyStore {
+    async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.append(request).await,
+            Self::Postgres(store) => store.append(request).await,
+        }
+    }
+
+    async fn read_stream(
+        &self,
+        stream_id: &str,
+        from_version: StreamVersion,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.read_stream(stream_id, from_version).await,
+            Self::Postgres(store) => store.read_stream(stream_id, from_version).await,
+        }
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.read_all(after, limit).await,
+            Self::Postgres(store) => store.read_all(after, limit).await,
+        }
+    }
+
+    async fn idempotent_response(
+        &self,
+        scope: &str,
+        key: &str,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.idempotent_response(scope, key).await,
+            Self::Postgres(store) => store.idempotent_response(scope, key).await,
+        }
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.head().await,
+            Self::Postgres(store) => store.head().await,
+        }
+    }
+
+    fn head_watch(&self) -> watch::Receiver<Position> {
+        match self {
+            Self::Sqlite(store) => store.head_watch(),
+            Self::Postgres(store) => store.head_watch(),
+        }
+    }
+}
