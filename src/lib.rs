@@ -6,5 +6,11 @@
 //! - [`store`]: the event store (trait, SQLite and PostgreSQL backends, group commit, subscription,
 //!   hash chain).
 
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod http;
+pub mod seed;
 pub mod store;
+pub mod telemetry;
 pub mod tokens;

@@ -1,1 +1,30 @@
-fn main() {}
+//! `compact-tracker`: parse the command line, start logging, run, and turn the outcome into an
+//! exit code (0 success, 1 failure, 2 bad usage) with a one-sentence error on standard error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use compact_tracker::app;
+use compact_tracker::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    compact_tracker::telemetry::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(app::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

@@ -29,6 +29,7 @@ pub mod context;
 pub mod decider;
 pub mod error;
 pub mod event;
+pub mod freshness;
 pub mod quantity;
 pub mod rules;
 pub mod stream;

@@ -1,0 +1,289 @@
+//! Running the subcommands: opening the store, serving, tokens, verification.
+//!
+//! Every failure comes back as an [`AppError`] whose message is one clear sentence; `main` prints
+//! it and exits 1.
+
+use std::path::Path;
+
+use compact_events::ids::MechanismId;
+use tokio::net::TcpListener;
+
+use crate::cli::{Cli, Command, RoleArg, ServeArgs, TokenCommand};
+use crate::http::{AppState, HttpConfig, router};
+use crate::seed::load_builtin_catalogues;
+use crate::store::{AnyStore, EventStore, StoreError};
+use crate::tokens::{TokenError, TokenRole, Tokens};
+
+/// A failure of a subcommand, worded for the person who ran it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The store could not be opened or used.
+    #[error("cannot use the database at {url}: {source}")]
+    Store {
+        /// The URL (without password).
+        url: String,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// Loading the built-in catalogues failed.
+    #[error("cannot load the built-in catalogues: {0}")]
+    Seed(String),
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        /// The address.
+        address: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Serving failed.
+    #[error("the server failed: {0}")]
+    Serve(#[source] std::io::Error),
+    /// A token operation failed.
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    /// The command line is inconsistent in a way clap cannot see.
+    #[error("{0}")]
+    Usage(String),
+    /// The hash chain is broken.
+    #[error("the event log is broken at position {0}: its hash does not match")]
+    ChainBroken(i64),
+}
+
+impl AppError {
+    /// The process exit code: 2 for bad usage, 1 for every other failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> Result<(), AppError> {
+    let url = cli.database_url().to_owned();
+    match cli.command {
+        None => serve(&url, ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(&url, args).await,
+        Some(Command::Migrate) => {
+            open_store(&url).await?;
+            println!("the database at {} is up to date", redact(&url));
+            Ok(())
+        }
+        Some(Command::Token { command }) => token(&url, command).await,
+        Some(Command::Verify) => verify(&url).await,
+    }
+}
+
+/// Opens the store, creating the embedded SQLite directory if needed, and applies migrations.
+pub async fn open_store(url: &str) -> Result<AnyStore, AppError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        && let Some(parent) = Path::new(path.split('?').next().unwrap_or(path)).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent).map_err(|error| AppError::Store {
+            url: redact(url),
+            source: StoreError::InvalidAppend(format!(
+                "cannot create {}: {error}",
+                parent.display()
+            )),
+        })?;
+    }
+    AnyStore::connect(url)
+        .await
+        .map_err(|source| AppError::Store {
+            url: redact(url),
+            source,
+        })
+}
+
+async fn serve(url: &str, args: ServeArgs) -> Result<(), AppError> {
+    let store = open_store(url).await?;
+    let seeded = load_builtin_catalogues(&store)
+        .await
+        .map_err(|error| AppError::Seed(error.to_string()))?;
+    tracing::info!(
+        created = seeded.created,
+        existing = seeded.existing,
+        "built-in catalogues"
+    );
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|source| AppError::Listen {
+            address: args.listen,
+            source,
+        })?;
+    let address = listener.local_addr().map_err(AppError::Serve)?;
+    let state = AppState {
+        tokens: Tokens::new(store.clone()),
+        store: store.clone(),
+        config: std::sync::Arc::new(HttpConfig {
+            private: args.private,
+        }),
+    };
+    println!(
+        "compact-tracker is listening on http://{address}/ ({} store: {})",
+        store.backend(),
+        redact(url)
+    );
+    println!("API description: http://{address}/openapi.json");
+    println!("Create an admin token with: compact-tracker token create --role admin");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(AppError::Serve)?;
+    tracing::info!("stopped: in-flight requests finished");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM, so in-flight requests can finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn token(url: &str, command: TokenCommand) -> Result<(), AppError> {
+    let store = open_store(url).await?;
+    let tokens = Tokens::new(store);
+    match command {
+        TokenCommand::Create {
+            role,
+            mechanism,
+            label,
+        } => {
+            let role = match (role, mechanism) {
+                (RoleArg::Admin, None) => TokenRole::Admin,
+                (RoleArg::Reviewer, None) => TokenRole::Reviewer,
+                (RoleArg::Reporter, Some(mechanism)) => TokenRole::Reporter(
+                    MechanismId::parse(&mechanism)
+                        .map_err(|error| AppError::Usage(error.to_string()))?,
+                ),
+                (RoleArg::Reporter, None) => {
+                    return Err(AppError::Usage(
+                        "a reporter token needs --mechanism <slug>".into(),
+                    ));
+                }
+                (RoleArg::Admin | RoleArg::Reviewer, Some(_)) => {
+                    return Err(AppError::Usage(
+                        "only reporter tokens take --mechanism".into(),
+                    ));
+                }
+            };
+            let created = tokens.create(&role, label.as_deref()).await?;
+            eprintln!(
+                "Created {} token {}. It is shown only now; keep it secret:",
+                role.name(),
+                created.id
+            );
+            println!("{}", created.token);
+        }
+        TokenCommand::List => {
+            let list = tokens.list().await?;
+            if list.is_empty() {
+                eprintln!(
+                    "no tokens yet; create one with: compact-tracker token create --role admin"
+                );
+            }
+            for token in list {
+                let mechanism = token
+                    .role
+                    .mechanism()
+                    .map(|m| format!(" {m}"))
+                    .unwrap_or_default();
+                let revoked = token
+                    .revoked_at
+                    .map(|at| format!(" revoked {at}"))
+                    .unwrap_or_default();
+                let label = token.label.map(|l| format!(" \"{l}\"")).unwrap_or_default();
+                println!(
+                    "{}  {}{mechanism}  created {}{revoked}{label}",
+                    token.id,
+                    token.role.name(),
+                    token.created_at
+                );
+            }
+        }
+        TokenCommand::Revoke { id } => {
+            tokens.revoke(&id).await?;
+            println!("revoked token {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn verify(url: &str) -> Result<(), AppError> {
+    let store = open_store(url).await?;
+    let report = store.verify().await.map_err(|source| AppError::Store {
+        url: redact(url),
+        source,
+    })?;
+    if let Some(position) = report.first_broken_position {
+        return Err(AppError::ChainBroken(position));
+    }
+    let head = report
+        .head_hash
+        .map(|hash| hash.to_string())
+        .unwrap_or_else(|| "none (empty log)".into());
+    println!(
+        "ok: {} events checked, head hash {head}",
+        report.events_checked
+    );
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://user:secret@host:5432/db"),
+            "postgres://user:***@host:5432/db"
+        );
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(redact("postgres://user@host/db"), "postgres://user@host/db");
+    }
+}

@@ -1,0 +1,101 @@
+//! The command line (SPEC.md "Command line"), parsed by clap.
+
+use std::net::SocketAddr;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// The default store: an embedded SQLite file under `./data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/compact-tracker.db";
+
+/// Tracks commitments toward the Global Compact for Migration and the SDGs, as an event log.
+#[derive(Debug, Parser)]
+#[command(name = "compact-tracker", version, about)]
+pub struct Cli {
+    /// Where the events live: `postgres://…`, or `sqlite://path` (default: the embedded SQLite
+    /// file data/compact-tracker.db, created on first use).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The database URL, or the embedded default.
+    pub fn database_url(&self) -> &str {
+        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and dashboard (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Manage API tokens.
+    Token {
+        /// What to do with tokens.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Walk the hash chain; exit 1 and name the first broken position if it is broken.
+    Verify,
+}
+
+/// Options of `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "COMPACT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Require a token for reads too.
+    #[arg(long, env = "COMPACT_PRIVATE")]
+    pub private: bool,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            private: false,
+        }
+    }
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; it is printed once, alone on the last line of standard output.
+    Create {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The mechanism a reporter writes for (required for reporters, refused for others).
+        #[arg(long)]
+        mechanism: Option<String>,
+        /// A note on who holds it.
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by id.
+    Revoke {
+        /// The token's id (the part after `ct_`, before the second `_`).
+        id: String,
+    },
+}
+
+/// Roles a token can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Writes everything, validates progress.
+    Admin,
+    /// Writes one mechanism's commitments.
+    Reporter,
+    /// Reads only.
+    Reviewer,
+}
