@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::ConnectOptions as _;
 use sqlx::{PgPool, Row as _};
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -57,6 +58,9 @@ impl PostgresStore {
 
     /// Like [`PostgresStore::connect`], from structured options.
     pub async fn connect_with(options: PgConnectOptions) -> Result<Self, StoreError> {
+        // One direct connection first, so an unreachable server fails at once instead of after the
+        // pool's acquire timeout.
+        sqlx::Connection::close(options.connect().await?).await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

@@ -10,4 +10,5 @@
 )]
 
 mod backends;
+mod cli;
 mod store_conformance;

@@ -1,0 +1,184 @@
+//! The command line as a user runs it: the real binary, a fresh data directory, exit codes and
+//! output (SPEC.md "Command line").
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_compact-tracker");
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run compact-tracker")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn token_create_prints_the_token_alone_on_the_last_line_and_list_never_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(dir.path(), &["token", "create", "--role", "admin", "--label", "ops"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = stdout(&created);
+    let token = out.lines().last().unwrap().trim().to_owned();
+    assert!(token.starts_with("ct_") && token.len() == 3 + 12 + 1 + 64, "{out:?}");
+    assert!(dir.path().join("data/compact-tracker.db").exists(), "the embedded store is created under ./data");
+
+    let listed = run(dir.path(), &["token", "list"]);
+    assert!(listed.status.success());
+    let id = &token[3..15];
+    assert!(stdout(&listed).contains(id));
+    assert!(stdout(&listed).contains("admin"));
+    assert!(!stdout(&listed).contains(&token[16..]), "the secret is never listed");
+
+    let revoked = run(dir.path(), &["token", "revoke", id]);
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    assert!(stdout(&run(dir.path(), &["token", "list"])).contains("revoked"));
+}
+
+#[test]
+fn bad_usage_exits_two_with_one_sentence_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["token", "create", "--role", "reporter"],
+        vec!["token", "create", "--role", "admin", "--mechanism", "bali-process"],
+        vec!["token", "create", "--role", "reporter", "--mechanism", "Not A Slug"],
+        vec!["no-such-command"],
+        vec!["token", "create", "--role", "emperor"],
+    ] {
+        let output = run(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(message.contains("error"), "{args:?}: {message}");
+        assert!(!message.contains("panicked"), "{args:?}: {message}");
+    }
+}
+
+#[test]
+fn a_failure_exits_one_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(dir.path(), &["token", "revoke", "000000000000"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output).trim(), "error: no token has the id 000000000000");
+
+    let unreachable = run(
+        dir.path(),
+        &["--database-url", "postgres://nobody@127.0.0.1:1/none", "migrate"],
+    );
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(stderr(&unreachable).starts_with("error: cannot use the database at"), "{}", stderr(&unreachable));
+}
+
+#[test]
+fn verify_reports_an_intact_chain_and_names_a_tampered_position() {
+    use compact_tracker::store::sqlite::SqliteStore;
+    use compact_tracker::store::{AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent};
+    use sqlx::Connection;
+
+    let dir = tempfile::tempdir().unwrap();
+    let empty = run(dir.path(), &["verify"]);
+    assert!(empty.status.success(), "{}", stderr(&empty));
+    assert!(stdout(&empty).starts_with("ok: 0 events checked"));
+
+    let path = dir.path().join("data/compact-tracker.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = SqliteStore::open(&path).await.unwrap();
+        for n in 0..3 {
+            let event = NewEvent {
+                event_id: uuid::Uuid::now_v7(),
+                event_type: "thing_happened".into(),
+                schema_version: 1,
+                payload: serde_json::json!({"n": n}),
+                metadata: Metadata {
+                    role: "admin".into(),
+                    ..Metadata::default()
+                },
+            };
+            let request = AppendRequest {
+                stream_id: "s".into(),
+                expected_version: ExpectedVersion::Any,
+                events: vec![event],
+                idempotency: None,
+            };
+            store.append(request).await.unwrap();
+        }
+    });
+    let intact = run(dir.path(), &["verify"]);
+    assert!(intact.status.success(), "{}", stderr(&intact));
+    assert!(stdout(&intact).starts_with("ok: 3 events checked"), "{}", stdout(&intact));
+
+    runtime.block_on(async {
+        let url = format!("sqlite://{}", path.display());
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        for sql in [
+            "drop trigger events_refuse_update",
+            r#"update events set payload = '{"n":99}' where position = 2"#,
+        ] {
+            sqlx::query(sql).execute(&mut connection).await.unwrap();
+        }
+    });
+    let broken = run(dir.path(), &["verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        stderr(&broken).trim(),
+        "error: the event log is broken at position 2: its hash does not match"
+    );
+}
+
+#[test]
+fn serve_listens_answers_and_stops_gracefully_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
+    assert!(rest.iter().any(|line| line.contains("token create --role admin")), "{rest:?}");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let body = runtime.block_on(async {
+        let response = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
+        assert_eq!(response.status(), 200);
+        response.json::<serde_json::Value>().await.unwrap()
+    });
+    assert_eq!(body["backend"], "sqlite");
+    assert!(body["head"].as_i64().unwrap() > 0, "built-in catalogues are loaded on first start");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(std::time::Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}
