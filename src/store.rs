@@ -265,6 +265,15 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         request: AppendRequest,
     ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
 
+    /// Appends with a given commit time instead of the clock's, for replaying history (the demo
+    /// data set, imports). The time is still raised to the previous event's, so `recorded_at` never
+    /// decreases. Not reachable from the HTTP API: clients cannot backdate anything.
+    fn append_at(
+        &self,
+        request: AppendRequest,
+        recorded_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<AppendResult, StoreError>> + Send;
+
     /// Reads a stream's events with version ≥ `from_version`, in version order.
     fn read_stream(
         &self,

@@ -45,6 +45,17 @@ impl EventStore for AnyStore {
         }
     }
 
+    async fn append_at(
+        &self,
+        request: AppendRequest,
+        recorded_at: time::OffsetDateTime,
+    ) -> Result<AppendResult, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.append_at(request, recorded_at).await,
+            Self::Postgres(store) => store.append_at(request, recorded_at).await,
+        }
+    }
+
     async fn read_stream(
         &self,
         stream_id: &str,

@@ -10,6 +10,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use time::OffsetDateTime;
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::Instrument;
 
@@ -29,12 +30,14 @@ pub trait BatchWriter: Send + 'static {
     fn write_batch(
         &mut self,
         requests: &[AppendRequest],
+        clocks: &[Option<OffsetDateTime>],
     ) -> impl Future<Output = Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error>>
     + Send;
 }
 
 struct Pending {
     request: AppendRequest,
+    recorded_at: Option<OffsetDateTime>,
     reply: oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
@@ -53,11 +56,20 @@ impl GroupCommit {
         Self { sender }
     }
 
-    /// Queues an append and waits for the commit that holds it.
-    pub async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
+    /// Queues an append and waits for the commit that holds it. `recorded_at`, if given, replaces
+    /// the commit time (see [`super::EventStore::append_at`]).
+    pub async fn append(
+        &self,
+        request: AppendRequest,
+        recorded_at: Option<OffsetDateTime>,
+    ) -> Result<AppendResult, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.sender
-            .send(Pending { request, reply })
+            .send(Pending {
+                request,
+                recorded_at,
+                reply,
+            })
             .await
             .map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
@@ -79,12 +91,20 @@ async fn run<W: BatchWriter>(
             events += next.request.events.len();
             batch.push(next);
         }
-        let (requests, replies): (Vec<_>, Vec<_>) = batch
-            .into_iter()
-            .map(|pending| (pending.request, pending.reply))
-            .unzip();
+        let mut requests = Vec::with_capacity(batch.len());
+        let mut clocks = Vec::with_capacity(batch.len());
+        let mut replies = Vec::with_capacity(batch.len());
+        for pending in batch {
+            requests.push(pending.request);
+            clocks.push(pending.recorded_at);
+            replies.push(pending.reply);
+        }
         let span = tracing::debug_span!("append_batch", appends = requests.len(), events);
-        match writer.write_batch(&requests).instrument(span).await {
+        match writer
+            .write_batch(&requests, &clocks)
+            .instrument(span)
+            .await
+        {
             Ok((results, position)) => {
                 advance(&head, position);
                 for (reply, result) in replies.into_iter().zip(results) {
@@ -100,8 +120,11 @@ async fn run<W: BatchWriter>(
             }
             Err(error) => {
                 tracing::warn!(error = %error, appends = requests.len(), "batch failed; retrying its appends one by one");
-                for (request, reply) in requests.into_iter().zip(replies) {
-                    let result = match writer.write_batch(std::slice::from_ref(&request)).await {
+                for ((request, clock), reply) in requests.into_iter().zip(clocks).zip(replies) {
+                    let result = match writer
+                        .write_batch(std::slice::from_ref(&request), &[clock])
+                        .await
+                    {
                         Ok((mut results, position)) => {
                             advance(&head, position);
                             results.pop().unwrap_or(Err(StoreError::Closed))

@@ -99,8 +99,11 @@ pub struct Plan {
 
 impl Plan {
     /// Decides a batch: requests are taken in order, each seeing the effects of the ones before it.
+    /// `clocks[i]`, when given, is the commit time to record for request `i` (imports and the demo
+    /// replay history); otherwise `now`. Either way it is raised to the previous event's time.
     pub fn new(
         requests: &[AppendRequest],
+        clocks: &[Option<OffsetDateTime>],
         head: Head,
         now: OffsetDateTime,
         mut stream_versions: HashMap<String, StreamVersion>,
@@ -109,10 +112,7 @@ impl Plan {
     ) -> Self {
         // recorded_at never decreases along positions, even if the clock steps back, so that
         // "known at t" is always a prefix of the log.
-        let recorded_at = match head.recorded_at {
-            Some(previous) => truncate_to_micros(now).max(previous),
-            None => truncate_to_micros(now),
-        };
+        let mut clock = head.recorded_at;
         let mut rows: Vec<Row> = Vec::new();
         let mut in_batch: HashMap<Uuid, StoredIdentity> = HashMap::new();
         let mut position = head.position;
@@ -121,7 +121,9 @@ impl Plan {
         let mut keys: Vec<KeyRow> = Vec::new();
         let mut batch_keys: HashMap<KeyId, StoredResponse> = HashMap::new();
 
-        for request in requests {
+        for (index, request) in requests.iter().enumerate() {
+            let wanted = truncate_to_micros(clocks.get(index).copied().flatten().unwrap_or(now));
+            let recorded_at = clock.map_or(wanted, |previous| wanted.max(previous));
             if let Err(error) = validate(request) {
                 results.push(Err(error));
                 continue;
@@ -156,6 +158,7 @@ impl Plan {
                 }));
                 continue;
             }
+            clock = Some(recorded_at);
             let first_position = position + 1;
             let mut version = actual;
             for event in &request.events {
@@ -363,6 +366,7 @@ mod tests {
     ) -> Plan {
         Plan::new(
             requests,
+            &[],
             head,
             now(),
             HashMap::new(),

@@ -14,8 +14,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::ConnectOptions as _;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgPool, Row as _};
 use time::OffsetDateTime;
 use tokio::sync::watch;
@@ -97,7 +97,15 @@ impl PostgresStore {
 
 impl EventStore for PostgresStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
-        self.inner.writer.append(request).await
+        self.inner.writer.append(request, None).await
+    }
+
+    async fn append_at(
+        &self,
+        request: AppendRequest,
+        recorded_at: OffsetDateTime,
+    ) -> Result<AppendResult, StoreError> {
+        self.inner.writer.append(request, Some(recorded_at)).await
     }
 
     async fn read_stream(
@@ -165,6 +173,7 @@ impl BatchWriter for PostgresWriter {
     async fn write_batch(
         &mut self,
         requests: &[AppendRequest],
+        clocks: &[Option<OffsetDateTime>],
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         // The head must be read by a statement that starts after the lock is granted, so that it
@@ -189,7 +198,7 @@ impl BatchWriter for PostgresWriter {
             }
         }
         let now = OffsetDateTime::now_utc();
-        let plan = Plan::new(requests, head, now, versions, &stored, &stored_keys);
+        let plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
         let Some(last) = plan.rows.last() else {
             tx.rollback().await?;
             return Ok((plan.results, head.position));
@@ -201,11 +210,11 @@ impl BatchWriter for PostgresWriter {
                   insert into events (position, stream_id, stream_version, event_id, event_type,
                                       schema_version, payload, metadata, recorded_at, hash)
                   select position, stream_id, stream_version, event_id, event_type,
-                         schema_version, payload::jsonb, metadata::jsonb, $9, hash
+                         schema_version, payload::jsonb, metadata::jsonb, recorded_at, hash
                   from unnest($1::bigint[], $2::text[], $3::bigint[], $4::uuid[], $5::text[],
-                              $6::int[], $7::text[], $8::text[], $10::bytea[])
+                              $6::int[], $7::text[], $8::text[], $9::timestamptz[], $10::bytea[])
                        as t(position, stream_id, stream_version, event_id, event_type,
-                            schema_version, payload, metadata, hash)
+                            schema_version, payload, metadata, recorded_at, hash)
                   returning 1
               )
               select pg_notify($11, $12) from (select count(*) from inserted) as done",
@@ -226,7 +235,7 @@ impl BatchWriter for PostgresWriter {
         .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.payload.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.metadata.as_str()).collect::<Vec<_>>())
-        .bind(last.recorded_at)
+        .bind(rows.iter().map(|r| r.recorded_at).collect::<Vec<_>>())
         .bind(rows.iter().map(|r| r.hash.0.to_vec()).collect::<Vec<_>>())
         .bind(NOTIFY_CHANNEL)
         .bind(last_position.to_string())

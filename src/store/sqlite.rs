@@ -106,7 +106,15 @@ impl SqliteStore {
 
 impl EventStore for SqliteStore {
     async fn append(&self, request: AppendRequest) -> Result<AppendResult, StoreError> {
-        self.inner.writer.append(request).await
+        self.inner.writer.append(request, None).await
+    }
+
+    async fn append_at(
+        &self,
+        request: AppendRequest,
+        recorded_at: OffsetDateTime,
+    ) -> Result<AppendResult, StoreError> {
+        self.inner.writer.append(request, Some(recorded_at)).await
     }
 
     async fn read_stream(
@@ -174,6 +182,7 @@ impl BatchWriter for SqliteWriter {
     async fn write_batch(
         &mut self,
         requests: &[AppendRequest],
+        clocks: &[Option<OffsetDateTime>],
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let head = read_head(&mut *tx).await?;
@@ -187,7 +196,7 @@ impl BatchWriter for SqliteWriter {
             }
         }
         let now = OffsetDateTime::now_utc();
-        let plan = Plan::new(requests, head, now, versions, &stored, &stored_keys);
+        let plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
         if plan.rows.is_empty() {
             tx.rollback().await?;
             return Ok((plan.results, head.position));

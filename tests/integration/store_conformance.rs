@@ -26,6 +26,7 @@ for_each_backend!(
     the_database_refuses_update_and_delete_of_events,
     verify_names_the_first_tampered_position,
     reopening_a_store_keeps_everything,
+    append_at_records_the_given_time_but_never_goes_back,
 );
 
 fn event(payload: serde_json::Value) -> NewEvent {
@@ -476,4 +477,34 @@ async fn an_idempotency_key_is_stored_with_its_append_and_blocks_a_second_write(
     };
     assert_eq!(found.result.first_position, first.first_position);
     assert_eq!(store.head().await.unwrap(), 1);
+}
+
+async fn append_at_records_the_given_time_but_never_goes_back(backend: &impl Backend) {
+    use time::macros::datetime;
+    let store = backend.open().await;
+    let may_2022 = datetime!(2022-05-18 09:30:00.123456 UTC);
+    store
+        .append_at(
+            append("h", ExpectedVersion::Any, vec![event(json!(1))]),
+            may_2022,
+        )
+        .await
+        .unwrap();
+    // An earlier time than the head's is raised to it: recorded_at never decreases.
+    store
+        .append_at(
+            append("h", ExpectedVersion::Any, vec![event(json!(2))]),
+            datetime!(2019-01-01 00:00 UTC),
+        )
+        .await
+        .unwrap();
+    store
+        .append(append("h", ExpectedVersion::Any, vec![event(json!(3))]))
+        .await
+        .unwrap();
+    let events = store.read_all(0, 10).await.unwrap();
+    assert_eq!(events[0].recorded_at, may_2022);
+    assert_eq!(events[1].recorded_at, may_2022);
+    assert!(events[2].recorded_at > may_2022);
+    assert!(store.verify().await.unwrap().ok);
 }
