@@ -47,6 +47,9 @@ pub enum AppError {
     /// The command line is inconsistent in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
+    /// Loading the demo data set failed.
+    #[error("cannot load the demo data set: {0}")]
+    Demo(String),
     /// The hash chain is broken.
     #[error("the event log is broken at position {0}: its hash does not match")]
     ChainBroken(i64),
@@ -75,6 +78,17 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Some(Command::Token { command }) => token(&url, command).await,
         Some(Command::Verify) => verify(&url).await,
+        Some(Command::Demo(args)) => {
+            let store = open_store(&url).await?;
+            load_builtin_catalogues(&store)
+                .await
+                .map_err(|error| AppError::Seed(error.to_string()))?;
+            let report = crate::demo::run(&store, &args)
+                .await
+                .map_err(|error| AppError::Demo(error.to_string()))?;
+            println!("{report}");
+            Ok(())
+        }
     }
 }
 

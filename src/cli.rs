@@ -43,6 +43,27 @@ pub enum Command {
     },
     /// Walk the hash chain; exit 1 and name the first broken position if it is broken.
     Verify,
+    /// Load a realistic, deterministic demo history (mechanisms of GRCP 7, commitments, progress
+    /// from 2018 to today) through the normal append path.
+    Demo(DemoArgs),
+}
+
+/// Options of `demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// How many commitments to make (each gets a history of progress updates).
+    #[arg(long, default_value_t = 400)]
+    pub commitments: usize,
+    /// Stop after about this many events in all (overrides --commitments when larger), e.g.
+    /// 1000000 for a benchmark-sized store.
+    #[arg(long)]
+    pub events: Option<usize>,
+    /// The random seed: the same seed gives the same history.
+    #[arg(long, default_value_t = 2017)]
+    pub seed: u64,
+    /// Hide the progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// Options of `serve`.

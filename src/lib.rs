@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod http;
 pub mod seed;
 pub mod store;
