@@ -47,6 +47,9 @@ pub enum AppError {
     /// The command line is inconsistent in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
+    /// The read models could not be opened or rebuilt.
+    #[error("cannot prepare the read models: {0}")]
+    ReadSide(String),
     /// Loading the demo data set failed.
     #[error("cannot load the demo data set: {0}")]
     Demo(String),
@@ -133,13 +136,14 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), AppError> {
             source,
         })?;
     let address = listener.local_addr().map_err(AppError::Serve)?;
-    let state = AppState {
-        tokens: Tokens::new(store.clone()),
-        store: store.clone(),
-        config: std::sync::Arc::new(HttpConfig {
+    let state = AppState::start(
+        store.clone(),
+        HttpConfig {
             private: args.private,
-        }),
-    };
+        },
+    )
+    .await
+    .map_err(|error| AppError::ReadSide(error.to_string()))?;
     println!(
         "compact-tracker is listening on http://{address}/ ({} store: {})",
         store.backend(),

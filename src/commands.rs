@@ -68,21 +68,36 @@ pub struct Prefetched {
 
 impl Prefetched {
     /// Looks up which of the named mechanisms and recommendations exist.
+    ///
+    /// A request body may list tens of thousands of ids within the size limit, so each distinct
+    /// id is looked up once, and the lookup stops at the first unknown one: the decision names
+    /// the first unknown entry and looks no further. A request thus costs at most one lookup per
+    /// distinct existing id, plus one.
     pub async fn fetch<S: EventStore>(
         store: &S,
         mechanisms: &[MechanismId],
         recommendations: &[RecommendationId],
     ) -> Result<Self, ApiError> {
         let mut found = Self::default();
+        let mut asked = HashSet::new();
         for mechanism in mechanisms {
-            if stream_exists(store, &StreamId::Mechanism(mechanism.clone())).await? {
-                found.mechanisms.insert(mechanism.clone());
+            if !asked.insert(StreamId::Mechanism(mechanism.clone()).to_string()) {
+                continue;
             }
+            if !stream_exists(store, &StreamId::Mechanism(mechanism.clone())).await? {
+                break;
+            }
+            found.mechanisms.insert(mechanism.clone());
         }
         for recommendation in recommendations {
-            if stream_exists(store, &StreamId::Recommendation(recommendation.clone())).await? {
-                found.recommendations.insert(recommendation.clone());
+            let stream = StreamId::Recommendation(recommendation.clone());
+            if !asked.insert(stream.to_string()) {
+                continue;
             }
+            if !stream_exists(store, &stream).await? {
+                break;
+            }
+            found.recommendations.insert(recommendation.clone());
         }
         Ok(found)
     }

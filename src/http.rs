@@ -15,13 +15,17 @@
 
 pub mod audit;
 pub mod auth;
+pub mod commitment_list;
 pub mod commitment_reads;
 pub mod commitments;
+pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod health;
 pub mod mechanisms;
+pub mod progress;
+pub mod read_clock;
 pub mod recommendations;
 pub mod schema;
 pub mod views;
@@ -40,6 +44,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::read_side::ReadSide;
+use crate::read_side::runner::RunnerError;
 use crate::store::AnyStore;
 use crate::tokens::Tokens;
 use error::ApiError;
@@ -54,8 +60,24 @@ pub struct AppState {
     pub store: AnyStore,
     /// API tokens.
     pub tokens: Tokens,
+    /// The read models.
+    pub read: ReadSide,
     /// Server settings.
     pub config: Arc<HttpConfig>,
+}
+
+impl AppState {
+    /// The state of a server on `store`: tokens in the same database, and the read side started
+    /// (its runner keeps the read models up to date in the background).
+    pub async fn start(store: AnyStore, config: HttpConfig) -> Result<Self, RunnerError> {
+        let read = crate::read_side::runner::start(store.clone(), store.url()).await?;
+        Ok(Self {
+            tokens: Tokens::new(store.clone()),
+            store,
+            read,
+            config: Arc::new(config),
+        })
+    }
 }
 
 /// Settings of the HTTP layer.
@@ -91,6 +113,8 @@ pub struct WriteHeaders {
         (name = "mechanisms", description = "Inter-state consultation mechanisms on migration"),
         (name = "recommendations", description = "Recommendations mechanisms act on"),
         (name = "commitments", description = "Commitments, their progress and their history"),
+        (name = "progress", description = "Progress toward the GCM objectives and SDG targets, on both clocks"),
+        (name = "review points", description = "Follow-up review dates"),
         (name = "events", description = "The global event log"),
         (name = "audit", description = "Tamper evidence"),
         (name = "operations", description = "Health and readiness"),
@@ -113,9 +137,24 @@ impl utoipa::Modify for BearerAuth {
 /// The API's routes and their OpenAPI document.
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(mechanisms::create_mechanism))
-        .routes(routes!(recommendations::create_recommendation))
-        .routes(routes!(commitments::create_commitment))
+        .routes(routes!(
+            mechanisms::create_mechanism,
+            directory::list_mechanisms
+        ))
+        .routes(routes!(directory::get_mechanism))
+        .routes(routes!(
+            recommendations::create_recommendation,
+            directory::list_recommendations
+        ))
+        .routes(routes!(directory::list_review_points))
+        .routes(routes!(
+            commitments::create_commitment,
+            commitment_list::list_commitments
+        ))
+        .routes(routes!(progress::objectives))
+        .routes(routes!(progress::sdg_targets))
+        .routes(routes!(progress::timeline))
+        .routes(routes!(progress::changes))
         .routes(routes!(commitments::create_revision))
         .routes(routes!(commitments::create_progress))
         .routes(routes!(commitments::create_retraction))

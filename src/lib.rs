@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod demo;
 pub mod http;
+pub mod read_side;
 pub mod seed;
 pub mod store;
 pub mod telemetry;

@@ -295,6 +295,13 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         key: &str,
     ) -> impl Future<Output = Result<Option<StoredResponse>, StoreError>> + Send;
 
+    /// The last position recorded at or before `at` (0 if none): what was known then. A prefix of
+    /// the log, because `recorded_at` never decreases along positions.
+    fn position_at(
+        &self,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<Position, StoreError>> + Send;
+
     /// The position of the last committed event (0 for an empty store).
     fn head(&self) -> impl Future<Output = Result<Position, StoreError>> + Send;
 

@@ -46,7 +46,12 @@ where
         let parsed = serde_path_to_error::deserialize(&value).map_err(|error| {
             let path = error.path().to_string();
             let detail = error.inner().to_string();
-            let field = (path != ".").then_some(path);
+            let field = match missing_field(&detail) {
+                // serde reports a missing field at its parent object: name the field itself.
+                Some(name) if path == "." => Some(name.to_owned()),
+                Some(name) => Some(format!("{path}.{name}")),
+                None => (path != ".").then_some(path),
+            };
             ApiError::Unprocessable {
                 detail: match &field {
                     Some(field) => format!("{field}: {detail}"),
@@ -60,6 +65,14 @@ where
             request_hash,
         })
     }
+}
+
+/// The field named by serde's "missing field `name`" error, if that is the error.
+fn missing_field(detail: &str) -> Option<&str> {
+    detail
+        .strip_prefix("missing field `")?
+        .split_once('`')
+        .map(|(name, _)| name)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -28,6 +28,14 @@ impl AnyStore {
         }
     }
 
+    /// A URL naming the store's database, from which the read models' locations derive.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite(store) => format!("sqlite://{}", store.path().display()),
+            Self::Postgres(store) => store.url().to_owned(),
+        }
+    }
+
     /// The backend's name, for logs and health output.
     pub fn backend(&self) -> &'static str {
         match self {
@@ -86,6 +94,13 @@ impl EventStore for AnyStore {
         match self {
             Self::Sqlite(store) => store.idempotent_response(scope, key).await,
             Self::Postgres(store) => store.idempotent_response(scope, key).await,
+        }
+    }
+
+    async fn position_at(&self, at: time::OffsetDateTime) -> Result<Position, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.position_at(at).await,
+            Self::Postgres(store) => store.position_at(at).await,
         }
     }
 

@@ -44,6 +44,8 @@ pub struct PostgresStore {
 }
 
 struct Inner {
+    /// How to reach the database again (for the read models' own connections).
+    url: String,
     pool: PgPool,
     writer: GroupCommit,
     head: Arc<watch::Sender<Position>>,
@@ -79,14 +81,25 @@ impl PostgresStore {
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         let head = Arc::new(watch::channel(read_head(&pool).await?.position).0);
         let writer = GroupCommit::spawn(PostgresWriter { pool: writer_pool }, Arc::clone(&head));
+        let url = options.to_url_lossy().to_string();
         tokio::spawn(listen_for_commits(pool.clone(), Arc::downgrade(&head)));
         Ok(Self {
-            inner: Arc::new(Inner { pool, writer, head }),
+            inner: Arc::new(Inner {
+                url,
+                pool,
+                writer,
+                head,
+            }),
         })
+    }
+
+    /// A URL of the database (as connected; a password given as an option is included).
+    pub fn url(&self) -> &str {
+        &self.inner.url
     }
 
     /// The connection pool, for read models that live in the same database.
@@ -154,6 +167,18 @@ impl EventStore for PostgresStore {
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
         Ok(read_key(&self.inner.pool, scope, key).await?)
+    }
+
+    async fn position_at(&self, at: OffsetDateTime) -> Result<Position, StoreError> {
+        let position: i64 = sqlx::query_scalar(
+            r"select coalesce(max(position), 0)
+              from events
+              where recorded_at <= $1",
+        )
+        .bind(at)
+        .fetch_one(&self.inner.pool)
+        .await?;
+        Ok(position)
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

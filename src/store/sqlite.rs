@@ -37,6 +37,8 @@ pub struct SqliteStore {
 }
 
 struct Inner {
+    /// The database file.
+    path: std::path::PathBuf,
     readers: SqlitePool,
     /// The single write connection, shared with the group-commit writer; see [`SqliteStore::write_pool`].
     write_pool: SqlitePool,
@@ -60,6 +62,7 @@ impl SqliteStore {
     }
 
     async fn open_with(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let path = options.get_filename().to_path_buf();
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -83,12 +86,18 @@ impl SqliteStore {
         );
         Ok(Self {
             inner: Arc::new(Inner {
+                path,
                 readers,
                 write_pool: writer_pool,
                 writer,
                 head,
             }),
         })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
     }
 
     /// The read-only pool, for read models that live in the same file.
@@ -163,6 +172,18 @@ impl EventStore for SqliteStore {
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
         Ok(read_key(&self.inner.readers, scope, key).await?)
+    }
+
+    async fn position_at(&self, at: OffsetDateTime) -> Result<Position, StoreError> {
+        let position: i64 = sqlx::query_scalar(
+            r"select coalesce(max(position), 0)
+              from events
+              where recorded_at <= ?1",
+        )
+        .bind(format_time(at))
+        .fetch_one(&self.inner.readers)
+        .await?;
+        Ok(position)
     }
 
     async fn head(&self) -> Result<Position, StoreError> {

@@ -1,0 +1,205 @@
+//! The read database: one *generation* of the read-model tables, in a SQLite file of its own or a
+//! PostgreSQL schema of its own, reached through sqlx's `Any` driver so that one set of portable
+//! SQL serves both backends.
+//!
+//! A rebuild fills a new generation from position 0 while the current one keeps answering reads,
+//! then the service switches to it; nothing is ever rebuilt in place (the trap of Marten #3690).
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions as _, Connection as _};
+
+/// The read-model tables' migrations (portable SQL, shared by both backends).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/read");
+
+/// Where a generation lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file (created if missing).
+    SqliteFile(PathBuf),
+    /// A schema in a PostgreSQL database (created if missing).
+    PostgresSchema {
+        /// The database URL.
+        url: String,
+        /// The schema's name: `read_g<generation>`.
+        schema: String,
+    },
+}
+
+impl Location {
+    /// Generation `generation` next to the event store at `store_url`: a file beside the SQLite
+    /// store (`<store>.read-g<N>.db`) or a schema `read_g<N>` in the PostgreSQL database.
+    pub fn for_store(store_url: &str, generation: i64) -> Self {
+        if store_url.starts_with("postgres://") || store_url.starts_with("postgresql://") {
+            return Self::PostgresSchema {
+                url: store_url.to_owned(),
+                schema: format!("read_g{generation}"),
+            };
+        }
+        let path = store_url
+            .strip_prefix("sqlite://")
+            .or_else(|| store_url.strip_prefix("sqlite:"))
+            .unwrap_or(store_url);
+        let path = path.split('?').next().unwrap_or(path);
+        let stem = path.strip_suffix(".db").unwrap_or(path);
+        Self::SqliteFile(PathBuf::from(format!("{stem}.read-g{generation}.db")))
+    }
+}
+
+/// A connection pool on one generation of the read models.
+#[derive(Clone, Debug)]
+pub struct ReadDb {
+    pool: AnyPool,
+    location: Location,
+}
+
+impl ReadDb {
+    /// Opens the generation at `location`, creating it and its tables if needed.
+    pub async fn open(location: &Location) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let pool = match location {
+            Location::SqliteFile(path) => {
+                let url = format!("sqlite://{}?mode=rwc", path.display());
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .after_connect(|connection, _| {
+                        Box::pin(async move {
+                            // Read models can be rebuilt, so NORMAL durability is enough; WAL lets
+                            // reads run while the runner writes.
+                            for pragma in [
+                                "pragma journal_mode = wal",
+                                "pragma synchronous = normal",
+                                "pragma busy_timeout = 10000",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *connection).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await?
+            }
+            Location::PostgresSchema { url, schema } => {
+                let schema = quoted_identifier(schema)?;
+                let mut admin = AnyConnectOptions::from_str(url)?.connect().await?;
+                sqlx::query(&format!("create schema if not exists {schema}"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+                let set_path = format!("set search_path to {schema}");
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(move |connection, _| {
+                        let set_path = set_path.clone();
+                        Box::pin(async move {
+                            sqlx::query(&set_path).execute(&mut *connection).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+        };
+        MIGRATOR.run(&pool).await?;
+        Ok(Self {
+            pool,
+            location: location.clone(),
+        })
+    }
+
+    /// The pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Where this generation lives.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Removes the generation at `location` (its file or schema). Used for generations that a
+    /// rebuild replaced, and to start a rebuild on a clean slate.
+    pub async fn drop_generation(location: &Location) -> Result<(), sqlx::Error> {
+        match location {
+            Location::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = PathBuf::from(format!("{}{suffix}", path.display()));
+                    match std::fs::remove_file(&file) {
+                        Ok(()) => {}
+                        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(error) => return Err(sqlx::Error::Io(error)),
+                    }
+                }
+                Ok(())
+            }
+            Location::PostgresSchema { url, schema } => {
+                sqlx::any::install_default_drivers();
+                let schema = quoted_identifier(schema)?;
+                let mut admin = AnyConnectOptions::from_str(url)?.connect().await?;
+                sqlx::query(&format!("drop schema if exists {schema} cascade"))
+                    .execute(&mut admin)
+                    .await?;
+                admin.close().await?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The stored position and version of a projection, if it has run.
+    pub async fn checkpoint(&self, projection: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            r"select position, version
+              from checkpoints
+              where projection = $1",
+        )
+        .bind(projection)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+}
+
+/// Schema names are ours (`read_g<N>`), never user input; still, refuse anything but
+/// `[a-z0-9_]` before putting one in DDL, which cannot take parameters.
+fn quoted_identifier(name: &str) -> Result<String, sqlx::Error> {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid {
+        return Err(sqlx::Error::Configuration(
+            format!("{name:?} is not a read-model schema name").into(),
+        ));
+    }
+    Ok(format!("\"{name}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generations_live_beside_the_store() {
+        assert_eq!(
+            Location::for_store("sqlite://data/compact-tracker.db", 3),
+            Location::SqliteFile(PathBuf::from("data/compact-tracker.read-g3.db"))
+        );
+        assert_eq!(
+            Location::for_store("postgres://u@h/db", 2),
+            Location::PostgresSchema {
+                url: "postgres://u@h/db".into(),
+                schema: "read_g2".into()
+            }
+        );
+    }
+
+    #[test]
+    fn only_our_schema_names_reach_ddl() {
+        assert!(quoted_identifier("read_g1").is_ok());
+        assert!(quoted_identifier("x\"; drop table y").is_err());
+    }
+}

@@ -1,0 +1,597 @@
+//! The reads behind the API and the dashboard, for any effective date (`as_of`) and any known
+//! position (`known_at`, resolved by the caller to a global position).
+//!
+//! Every query selects rows valid on both axes with the same two conditions:
+//! `known_from <= P and (known_to is null or known_to > P)` and, for status rows,
+//! `valid_from <= D and (valid_to is null or valid_to > D)`.
+
+use std::collections::BTreeMap;
+
+use compact_events::freshness::{Freshness, months_before};
+use sqlx::Row as _;
+use time::Date;
+
+use crate::ProjectionError;
+use crate::apply::parse_date;
+use crate::curve::Basis;
+use crate::db::ReadDb;
+
+/// The point in both clocks a read is answered for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    /// The effective date (`as_of`).
+    pub as_of: Date,
+    /// The last global position known (`known_at`, resolved).
+    pub known: i64,
+    /// The day freshness is judged on: the earlier of `as_of` and the `known_at` date.
+    pub reference_day: Date,
+    /// Which updates count.
+    pub basis: Basis,
+}
+
+/// Filters shared by the list and progress reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only this mechanism's commitments.
+    pub mechanism: Option<String>,
+    /// Only commitments toward this GCM objective.
+    pub objective: Option<u8>,
+    /// Only commitments toward this SDG target.
+    pub sdg_target: Option<String>,
+    /// Only commitments in this status.
+    pub status: Option<String>,
+    /// Only commitments of mechanisms in this region.
+    pub region: Option<String>,
+}
+
+/// Visibility of a status row `s` on both clocks: binds $1 basis, $2 position, $3 date.
+const STATUS_VISIBLE: &str = "s.basis = $1
+    and s.known_from <= $2 and (s.known_to is null or s.known_to > $2)
+    and s.valid_from <= $3 and (s.valid_to is null or s.valid_to > $3)";
+
+/// The filters of [`Filter`]: binds $4 mechanism, $5 objective, $6 SDG target, $7 status, $8 region.
+const FILTERS: &str = "($4 is null or s.mechanism_id = $4)
+    and ($5 is null or exists (
+        select 1 from commitment_links l5
+        where l5.commitment_id = s.commitment_id and l5.kind = 'objective' and l5.link = $5
+          and l5.known_from <= $2 and (l5.known_to is null or l5.known_to > $2)))
+    and ($6 is null or exists (
+        select 1 from commitment_links l6
+        where l6.commitment_id = s.commitment_id and l6.kind = 'sdg_target' and l6.link = $6
+          and l6.known_from <= $2 and (l6.known_to is null or l6.known_to > $2)))
+    and ($7 is null or s.status = $7)
+    and ($8 is null or exists (
+        select 1 from mechanisms m8
+        where m8.mechanism_id = s.mechanism_id and m8.region = $8 and m8.known_from <= $2))";
+
+/// The latest non-retracted report recorded by the reference day ($9), as known at $2.
+const LAST_REPORT: &str = "(select max(r.recorded_on) from progress_reports r
+    where r.commitment_id = s.commitment_id
+      and r.position <= $2
+      and (r.retracted_position is null or r.retracted_position > $2)
+      and r.recorded_on <= $9)";
+
+fn bind_common<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    clock: &Clock,
+    filter: &Filter,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(clock.basis.code())
+        .bind(clock.known)
+        .bind(clock.as_of.to_string())
+        .bind(filter.mechanism.clone())
+        .bind(filter.objective.map(|n| n.to_string()))
+        .bind(filter.sdg_target.clone())
+        .bind(filter.status.clone())
+        .bind(filter.region.clone())
+        .bind(clock.reference_day.to_string())
+}
+
+/// One commitment in a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitmentRow {
+    /// Its id.
+    pub id: String,
+    /// Its mechanism.
+    pub mechanism_id: String,
+    /// Title.
+    pub title: String,
+    /// The day it was made.
+    pub made_on: Date,
+    /// When it is due.
+    pub due_date: Option<Date>,
+    /// GCM objectives.
+    pub gcm_objectives: Vec<u8>,
+    /// SDG targets.
+    pub sdg_targets: Vec<String>,
+    /// Recommendations.
+    pub recommendation_ids: Vec<String>,
+    /// Status on `as_of`.
+    pub status: String,
+    /// Percent complete on `as_of`.
+    pub percent: Option<u8>,
+    /// Day of the latest report recorded by the reference day.
+    pub last_report_on: Option<Date>,
+    /// Reporting freshness on the reference day.
+    pub freshness: Freshness,
+}
+
+/// Commitments matching `filter`, by id, after `after` (keyset paging).
+pub async fn commitments(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CommitmentRow>, ProjectionError> {
+    let sql = format!(
+        "select s.commitment_id, s.mechanism_id, v.title, v.made_on, v.due_date,
+                v.gcm_objectives, v.sdg_targets, v.recommendation_ids, s.status, s.percent,
+                {LAST_REPORT} as last_report_on
+         from commitment_status s
+         join commitment_versions v
+           on v.commitment_id = s.commitment_id
+          and v.known_from <= $2 and (v.known_to is null or v.known_to > $2)
+         where {STATUS_VISIBLE}
+           and {FILTERS}
+           and ($10 is null or s.commitment_id > $10)
+         order by s.commitment_id
+         limit $11"
+    );
+    let rows = bind_common(sqlx::query(&sql), clock, filter)
+        .bind(after.map(str::to_owned))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let made_on = parse_date(&row.try_get::<String, _>("made_on")?)?;
+            let last_report_on = row
+                .try_get::<Option<String>, _>("last_report_on")?
+                .map(|d| parse_date(&d))
+                .transpose()?;
+            Ok(CommitmentRow {
+                id: row.try_get("commitment_id")?,
+                mechanism_id: row.try_get("mechanism_id")?,
+                title: row.try_get("title")?,
+                made_on,
+                due_date: row
+                    .try_get::<Option<String>, _>("due_date")?
+                    .map(|d| parse_date(&d))
+                    .transpose()?,
+                gcm_objectives: json_list(&row.try_get::<String, _>("gcm_objectives")?),
+                sdg_targets: json_list(&row.try_get::<String, _>("sdg_targets")?),
+                recommendation_ids: json_list(&row.try_get::<String, _>("recommendation_ids")?),
+                status: row.try_get("status")?,
+                percent: row
+                    .try_get::<Option<i64>, _>("percent")?
+                    .and_then(|p| u8::try_from(p).ok()),
+                last_report_on,
+                freshness: Freshness::of(last_report_on, made_on, clock.reference_day),
+            })
+        })
+        .collect()
+}
+
+fn json_list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// Counts for one group (a GCM objective, an SDG target, a mechanism, or everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Commitments by status (`planned`, …, `withdrawn`).
+    pub by_status: BTreeMap<String, i64>,
+    /// Sum of percent complete over commitments that give one (withdrawn ones excluded).
+    pub percent_sum: i64,
+    /// How many commitments give a percent (withdrawn ones excluded).
+    pub percent_count: i64,
+    /// Distinct mechanisms with commitments here.
+    pub mechanisms: i64,
+    /// Freshness counts over commitments that are not withdrawn.
+    pub freshness: BTreeMap<Freshness, i64>,
+}
+
+impl Tally {
+    /// All commitments counted.
+    pub fn total(&self) -> i64 {
+        self.by_status.values().sum()
+    }
+
+    /// Mean percent complete, if any commitment gives one.
+    pub fn mean_percent(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss, reason = "counts are far below 2^52")]
+        (self.percent_count > 0).then(|| self.percent_sum as f64 / self.percent_count as f64)
+    }
+}
+
+/// What to group progress by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// GCM objective number.
+    Objective,
+    /// SDG target code.
+    SdgTarget,
+    /// Mechanism id.
+    Mechanism,
+}
+
+/// Progress tallies per group, on both clocks, for commitments matching `filter`.
+pub async fn progress(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    group_by: GroupBy,
+) -> Result<BTreeMap<String, Tally>, ProjectionError> {
+    let (group_column, join) = match group_by {
+        GroupBy::Objective => (
+            "g.link",
+            "join commitment_links g on g.commitment_id = s.commitment_id and g.kind = 'objective' and g.known_from <= $2 and (g.known_to is null or g.known_to > $2)",
+        ),
+        GroupBy::SdgTarget => (
+            "g.link",
+            "join commitment_links g on g.commitment_id = s.commitment_id and g.kind = 'sdg_target' and g.known_from <= $2 and (g.known_to is null or g.known_to > $2)",
+        ),
+        GroupBy::Mechanism => ("s.mechanism_id", ""),
+    };
+    let t12 = months_before(clock.reference_day, 12).to_string();
+    let t24 = months_before(clock.reference_day, 24).to_string();
+    let sql = format!(
+        "select grp, status,
+                count(*) as commitments,
+                sum(case when status <> 'withdrawn' then percent end) as percent_sum,
+                count(case when status <> 'withdrawn' then percent end) as percent_count,
+                sum(case when status = 'withdrawn' then 0
+                         when last_on is not null and last_on > $10 then 1
+                         when last_on is null and made_on > $10 then 1
+                         else 0 end) as fresh_current,
+                sum(case when status = 'withdrawn' then 0
+                         when last_on is not null and last_on <= $10 and last_on > $11 then 1
+                         else 0 end) as fresh_due,
+                sum(case when status = 'withdrawn' then 0
+                         when last_on is not null and last_on <= $11 then 1
+                         when last_on is null and made_on <= $10 then 1
+                         else 0 end) as fresh_overdue
+         from (
+             select {group_column} as grp, s.status, s.percent, v.made_on,
+                    {LAST_REPORT} as last_on
+             from commitment_status s
+             {join}
+             join commitment_versions v
+               on v.commitment_id = s.commitment_id
+              and v.known_from <= $2 and (v.known_to is null or v.known_to > $2)
+             where {STATUS_VISIBLE}
+               and {FILTERS}
+         ) counted
+         group by grp, status"
+    );
+    let rows = bind_common(sqlx::query(&sql), clock, filter)
+        .bind(t12)
+        .bind(t24)
+        .fetch_all(db.pool())
+        .await?;
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    for row in &rows {
+        let group: String = row.try_get("grp")?;
+        let tally = tallies.entry(group).or_default();
+        let status: String = row.try_get("status")?;
+        *tally.by_status.entry(status).or_default() += row.try_get::<i64, _>("commitments")?;
+        tally.percent_sum += row.try_get::<Option<i64>, _>("percent_sum")?.unwrap_or(0);
+        tally.percent_count += row.try_get::<i64, _>("percent_count")?;
+        for (freshness, column) in [
+            (Freshness::Current, "fresh_current"),
+            (Freshness::Due, "fresh_due"),
+            (Freshness::Overdue, "fresh_overdue"),
+        ] {
+            *tally.freshness.entry(freshness).or_default() +=
+                row.try_get::<Option<i64>, _>(column)?.unwrap_or(0);
+        }
+    }
+    let mechanisms_sql = format!(
+        "select {group_column} as grp, count(distinct s.mechanism_id) as mechanisms
+         from commitment_status s
+         {join}
+         where {STATUS_VISIBLE}
+           and {FILTERS}
+         group by {group_column}"
+    );
+    let rows = bind_common(sqlx::query(&mechanisms_sql), clock, filter)
+        .fetch_all(db.pool())
+        .await?;
+    for row in &rows {
+        let group: String = row.try_get("grp")?;
+        if let Some(tally) = tallies.get_mut(&group) {
+            tally.mechanisms = row.try_get("mechanisms")?;
+        }
+    }
+    Ok(tallies)
+}
+
+/// Status counts on each of `period_ends`, as known at `known`.
+pub async fn timeline(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    period_ends: &[Date],
+) -> Result<BTreeMap<Date, BTreeMap<String, i64>>, ProjectionError> {
+    let mut series: BTreeMap<Date, BTreeMap<String, i64>> = period_ends
+        .iter()
+        .map(|end| (*end, BTreeMap::new()))
+        .collect();
+    // One query per period keeps the SQL portable and each one an index range scan; timelines
+    // have at most a few hundred periods.
+    for end in period_ends {
+        let at = Clock {
+            as_of: *end,
+            ..*clock
+        };
+        let sql = format!(
+            "select s.status, count(*) as commitments
+             from commitment_status s
+             where {STATUS_VISIBLE}
+               and {FILTERS}
+               and $9 = $9
+             group by s.status"
+        );
+        let rows = bind_common(sqlx::query(&sql), &at, filter)
+            .fetch_all(db.pool())
+            .await?;
+        let counts = series.entry(*end).or_default();
+        for row in &rows {
+            counts.insert(row.try_get("status")?, row.try_get("commitments")?);
+        }
+    }
+    Ok(series)
+}
+
+/// A commitment whose status or percent differs between two effective dates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The commitment.
+    pub commitment_id: String,
+    /// Its mechanism.
+    pub mechanism_id: String,
+    /// Title.
+    pub title: String,
+    /// Status on `from` (`None`: not made yet).
+    pub status_before: Option<String>,
+    /// Percent on `from`.
+    pub percent_before: Option<u8>,
+    /// Status on `to`.
+    pub status_after: Option<String>,
+    /// Percent on `to`.
+    pub percent_after: Option<u8>,
+    /// The reports effective after `from` and on or before `to`, as (seq, effective date, status,
+    /// percent, retracted).
+    pub reports: Vec<ChangeReport>,
+}
+
+/// A progress report that falls between the two dates of a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeReport {
+    /// Its sequence number.
+    pub seq: i64,
+    /// The day it applies to.
+    pub effective_date: Date,
+    /// What it reported.
+    pub status: String,
+    /// Its percent.
+    pub percent: Option<u8>,
+    /// Its global position.
+    pub position: i64,
+    /// Whether it was retracted (as known).
+    pub retracted: bool,
+}
+
+/// Commitments whose status or percent moved between `from` and `clock.as_of` (the `to` date),
+/// as known at `clock.known`.
+pub async fn changes(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    from: Date,
+    limit: i64,
+) -> Result<Vec<Change>, ProjectionError> {
+    let before = Clock {
+        as_of: from,
+        ..*clock
+    };
+    let list_before = commitments(db, &before, filter, None, i64::MAX).await?;
+    let list_after = commitments(db, clock, filter, None, i64::MAX).await?;
+    let mut by_id: BTreeMap<String, (Option<CommitmentRow>, Option<CommitmentRow>)> =
+        BTreeMap::new();
+    for row in list_before {
+        let id = row.id.clone();
+        by_id.entry(id).or_default().0 = Some(row);
+    }
+    for row in list_after {
+        let id = row.id.clone();
+        by_id.entry(id).or_default().1 = Some(row);
+    }
+    let mut changes = Vec::new();
+    for (id, (before, after)) in by_id {
+        let status_before = before.as_ref().map(|r| r.status.clone());
+        let status_after = after.as_ref().map(|r| r.status.clone());
+        let percent_before = before.as_ref().and_then(|r| r.percent);
+        let percent_after = after.as_ref().and_then(|r| r.percent);
+        if status_before == status_after && percent_before == percent_after {
+            continue;
+        }
+        let Some(any) = after.as_ref().or(before.as_ref()) else {
+            continue;
+        };
+        changes.push(Change {
+            commitment_id: id.clone(),
+            mechanism_id: any.mechanism_id.clone(),
+            title: any.title.clone(),
+            status_before,
+            percent_before,
+            status_after,
+            percent_after,
+            reports: reports_between(db, &id, from, clock).await?,
+        });
+        if i64::try_from(changes.len()).unwrap_or(i64::MAX) >= limit {
+            break;
+        }
+    }
+    Ok(changes)
+}
+
+async fn reports_between(
+    db: &ReadDb,
+    commitment_id: &str,
+    from: Date,
+    clock: &Clock,
+) -> Result<Vec<ChangeReport>, ProjectionError> {
+    let rows = sqlx::query(
+        r"select seq, effective_date, status, percent, position, retracted_position
+          from progress_reports
+          where commitment_id = $1
+            and effective_date > $2
+            and effective_date <= $3
+            and position <= $4
+          order by effective_date, seq",
+    )
+    .bind(commitment_id)
+    .bind(from.to_string())
+    .bind(clock.as_of.to_string())
+    .bind(clock.known)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let retracted: Option<i64> = row.try_get("retracted_position")?;
+            Ok(ChangeReport {
+                seq: row.try_get("seq")?,
+                effective_date: parse_date(&row.try_get::<String, _>("effective_date")?)?,
+                status: row.try_get("status")?,
+                percent: row
+                    .try_get::<Option<i64>, _>("percent")?
+                    .and_then(|p| u8::try_from(p).ok()),
+                position: row.try_get("position")?,
+                retracted: retracted.is_some_and(|at| at <= clock.known),
+            })
+        })
+        .collect()
+}
+
+/// A registered mechanism.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MechanismRow {
+    /// Slug.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: String,
+    /// Region.
+    pub region: Option<String>,
+}
+
+/// Mechanisms registered by position `known`, by id (optionally one).
+pub async fn mechanisms(
+    db: &ReadDb,
+    known: i64,
+    only: Option<&str>,
+) -> Result<Vec<MechanismRow>, ProjectionError> {
+    let rows = sqlx::query(
+        r"select mechanism_id, name, kind, region
+          from mechanisms
+          where known_from <= $1
+            and ($2 is null or mechanism_id = $2)
+          order by mechanism_id",
+    )
+    .bind(known)
+    .bind(only.map(str::to_owned))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MechanismRow {
+                id: row.try_get("mechanism_id")?,
+                name: row.try_get("name")?,
+                kind: row.try_get("kind")?,
+                region: row.try_get("region")?,
+            })
+        })
+        .collect()
+}
+
+/// A recommendation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecommendationRow {
+    /// Slug.
+    pub id: String,
+    /// Text.
+    pub text: String,
+    /// Theme.
+    pub theme: String,
+    /// Source.
+    pub source: String,
+}
+
+/// Recommendations added by position `known`, by id.
+pub async fn recommendations(
+    db: &ReadDb,
+    known: i64,
+) -> Result<Vec<RecommendationRow>, ProjectionError> {
+    let rows = sqlx::query(
+        r"select recommendation_id, text, theme, source
+          from recommendations
+          where known_from <= $1
+          order by recommendation_id",
+    )
+    .bind(known)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(RecommendationRow {
+                id: row.try_get("recommendation_id")?,
+                text: row.try_get("text")?,
+                theme: row.try_get("theme")?,
+                source: row.try_get("source")?,
+            })
+        })
+        .collect()
+}
+
+/// A review point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewPointRow {
+    /// Slug.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// First day.
+    pub starts_on: Date,
+    /// Last day.
+    pub ends_on: Date,
+}
+
+/// Review points added by position `known`, by date.
+pub async fn review_points(
+    db: &ReadDb,
+    known: i64,
+) -> Result<Vec<ReviewPointRow>, ProjectionError> {
+    let rows = sqlx::query(
+        r"select review_point_id, name, starts_on, ends_on
+          from review_points
+          where known_from <= $1
+          order by starts_on, ends_on, review_point_id",
+    )
+    .bind(known)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ReviewPointRow {
+                id: row.try_get("review_point_id")?,
+                name: row.try_get("name")?,
+                starts_on: parse_date(&row.try_get::<String, _>("starts_on")?)?,
+                ends_on: parse_date(&row.try_get::<String, _>("ends_on")?)?,
+            })
+        })
+        .collect()
+}

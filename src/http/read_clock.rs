@@ -1,0 +1,79 @@
+//! Turning a read's query parameters into a point on both clocks (SPEC.md "Two clocks",
+//! "Read-your-writes").
+//!
+//! `known_at` becomes a global position (what had been recorded by then); `min_position` makes the
+//! request wait, at most [`WAIT`], until the read models have applied it, else 503 + Retry-After.
+
+use std::time::Duration;
+
+use compact_projections::curve::Basis;
+use compact_projections::query::Clock;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+
+use super::AppState;
+use super::error::ApiError;
+use crate::store::EventStore;
+
+/// The longest a read waits for the read models to catch up.
+pub const WAIT: Duration = Duration::from_secs(5);
+
+/// The clock parameters every read accepts.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ClockParams {
+    /// State on this effective date, YYYY-MM-DD (default: today).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<Date>,
+    /// Using only events recorded up to this instant, RFC 3339 (default: now).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub known_at: Option<OffsetDateTime>,
+    /// Count only validated progress updates.
+    #[serde(default)]
+    pub validated_only: bool,
+    /// Wait (up to 5 s) until the read models have applied this global position.
+    #[param(minimum = 0)]
+    pub min_position: Option<i64>,
+}
+
+/// Resolves the clock parameters, waiting for the read models where the request needs it.
+pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, ApiError> {
+    if let Some(position) = params.min_position {
+        wait_until_applied(state, position).await?;
+    }
+    let now = OffsetDateTime::now_utc();
+    let known = match params.known_at {
+        Some(known_at) => {
+            let position = state.store.position_at(known_at).await?;
+            wait_until_applied(state, position).await?;
+            position
+        }
+        None => state.read.applied(),
+    };
+    let as_of = params.as_of.unwrap_or(now.date());
+    let known_day = params
+        .known_at
+        .unwrap_or(now)
+        .to_offset(time::UtcOffset::UTC)
+        .date();
+    Ok(Clock {
+        as_of,
+        known,
+        reference_day: as_of.min(known_day),
+        basis: Basis::from_validated_only(params.validated_only),
+    })
+}
+
+async fn wait_until_applied(state: &AppState, position: i64) -> Result<(), ApiError> {
+    if state.read.wait_for(position, WAIT).await {
+        return Ok(());
+    }
+    Err(ApiError::Unavailable {
+        retry_after: 1,
+        detail: format!(
+            "the read models have applied position {} and not yet {position}; retry shortly",
+            state.read.applied()
+        ),
+    })
+}

@@ -1,0 +1,339 @@
+//! The projection runner.
+//!
+//! It reads the log in position order (`read_all` after the checkpoint, which never skips or
+//! repeats because positions are gapless and in commit order), decodes events, and hands them to
+//! the [`Projector`] in batches; each batch commits its rows and the checkpoint together, so a crash
+//! at any point neither skips nor double-applies an event. It catches up in large batches, then
+//! follows the head, woken by the store's head watch.
+//!
+//! Generations: if no active generation exists, or the active one was built with other projection
+//! versions, the runner builds a new generation from position 0 (the old one keeps answering
+//! reads), then activates it and switches reads over. It also notices a generation activated by
+//! `compact-tracker rebuild` in another process and switches to it.
+
+use std::time::Duration;
+
+use compact_events::commitment::CommitmentState;
+use compact_events::decider::Decider;
+use compact_events::event::Event;
+use compact_events::event::commitment::CommitmentEvent;
+use compact_events::ids::CommitmentId;
+use compact_events::stream::StreamId;
+use compact_projections::ProjectionError;
+use compact_projections::apply::{Envelope, Projector, StateSource};
+use compact_projections::db::{Location, ReadDb};
+use indicatif::{ProgressBar, ProgressStyle};
+use tracing::Instrument;
+
+use super::ReadSide;
+use super::generations::{self, current_versions};
+use crate::store::{AnyStore, EventStore, RecordedEvent};
+
+/// Events per batch while catching up (one transaction each).
+const CATCH_UP_BATCH: i64 = 5_000;
+
+/// How often a follower checks whether another process activated a generation.
+const GENERATION_POLL: Duration = Duration::from_secs(2);
+
+/// Why the read side failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// A projection failed.
+    #[error(transparent)]
+    Projection(#[from] ProjectionError),
+    /// The event store failed.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The generations table failed.
+    #[error("cannot read or write the read-model generations: {0}")]
+    Generations(#[from] sqlx::Error),
+}
+
+/// Opens the read side for serving and starts the runner in the background.
+///
+/// Returns at once with the generation that should serve reads now: the active one if it matches
+/// this build's projection versions, else the old active one (stale but available) or, on a fresh
+/// store, the generation being built.
+pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, RunnerError> {
+    let active = generations::active(&store).await?;
+    let versions = current_versions();
+    let (serving, target) = match active {
+        Some(active) if active.versions == versions => {
+            let db = ReadDb::open(&Location::for_store(&store_url, active.generation)).await?;
+            (db, Target::Follow(active.generation))
+        }
+        Some(stale) => {
+            tracing::info!(generation = stale.generation, versions = %stale.versions, "projection versions changed: rebuilding the read models");
+            let db = ReadDb::open(&Location::for_store(&store_url, stale.generation)).await?;
+            let generation = new_generation(&store, &store_url).await?;
+            (db, Target::Build(generation))
+        }
+        None => {
+            let generation = new_generation(&store, &store_url).await?;
+            let db = ReadDb::open(&Location::for_store(&store_url, generation)).await?;
+            (db, Target::Build(generation))
+        }
+    };
+    let applied = checkpoint(&serving).await?;
+    let read_side = ReadSide::new(serving, applied);
+    let runner = Runner {
+        store,
+        store_url,
+        read_side: read_side.clone(),
+    };
+    tokio::spawn(async move {
+        if let Err(error) = runner.run(target).await {
+            tracing::error!(error = %error, "the projection runner stopped; reads are no longer updated");
+        }
+    });
+    Ok(read_side)
+}
+
+/// Builds a fresh generation from position 0 with a progress bar, activates it, and removes the
+/// generations before the one it replaces (`compact-tracker rebuild`).
+pub async fn rebuild(
+    store: &AnyStore,
+    store_url: &str,
+    show_progress: bool,
+) -> Result<(i64, i64), RunnerError> {
+    let generation = new_generation(store, store_url).await?;
+    let db = ReadDb::open(&Location::for_store(store_url, generation)).await?;
+    let head = store.head().await?;
+    let bar = if show_progress {
+        let bar = ProgressBar::new(u64::try_from(head).unwrap_or(0));
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} rebuilding [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut projector = Projector::new();
+    let source = StoreSource(store.clone());
+    let mut position = 0;
+    loop {
+        let applied = apply_next(store, &db, &mut projector, &source, position).await?;
+        if applied == position {
+            break;
+        }
+        bar.set_position(u64::try_from(applied).unwrap_or(0));
+        position = applied;
+    }
+    bar.finish_and_clear();
+    generations::activate(store, generation).await?;
+    drop_old_generations(store, store_url, generation).await;
+    Ok((generation, position))
+}
+
+enum Target {
+    /// Apply new events to this active generation.
+    Follow(i64),
+    /// Build this generation from 0, then activate it.
+    Build(i64),
+}
+
+struct Runner {
+    store: AnyStore,
+    store_url: String,
+    read_side: ReadSide,
+}
+
+impl Runner {
+    async fn run(self, mut target: Target) -> Result<(), RunnerError> {
+        loop {
+            target = match target {
+                Target::Build(generation) => self.build(generation).await?,
+                Target::Follow(generation) => self.follow(generation).await?,
+            };
+        }
+    }
+
+    /// Catches a new generation up to the head, activates it and serves reads from it.
+    async fn build(&self, generation: i64) -> Result<Target, RunnerError> {
+        let db = ReadDb::open(&Location::for_store(&self.store_url, generation)).await?;
+        let mut projector = Projector::new();
+        let source = StoreSource(self.store.clone());
+        let mut position = checkpoint(&db).await?;
+        let serving_is_building = self.read_side.db().location() == db.location();
+        loop {
+            let applied = apply_next(&self.store, &db, &mut projector, &source, position).await?;
+            if serving_is_building {
+                self.read_side.advance(applied);
+            }
+            if applied == position {
+                break;
+            }
+            position = applied;
+        }
+        generations::activate(&self.store, generation).await?;
+        self.read_side.serve(db, position);
+        tracing::info!(generation, position, "read models built and activated");
+        drop_old_generations(&self.store, &self.store_url, generation).await;
+        Ok(Target::Follow(generation))
+    }
+
+    /// Applies new events as they come, until another generation becomes active.
+    async fn follow(&self, generation: i64) -> Result<Target, RunnerError> {
+        let db = self.read_side.db();
+        let mut projector = Projector::new();
+        let source = StoreSource(self.store.clone());
+        let mut position = checkpoint(&db).await?;
+        self.read_side.advance(position);
+        let mut head = self.store.head_watch();
+        let mut last_poll = tokio::time::Instant::now();
+        loop {
+            head.borrow_and_update();
+            let applied = apply_next(&self.store, &db, &mut projector, &source, position).await?;
+            if applied > position {
+                position = applied;
+                self.read_side.advance(position);
+                continue;
+            }
+            if last_poll.elapsed() >= GENERATION_POLL {
+                last_poll = tokio::time::Instant::now();
+                if let Some(active) = generations::active(&self.store).await?
+                    && active.generation != generation
+                {
+                    let db = ReadDb::open(&Location::for_store(&self.store_url, active.generation))
+                        .await?;
+                    let applied = checkpoint(&db).await?;
+                    self.read_side.serve(db, applied);
+                    tracing::info!(
+                        generation = active.generation,
+                        "switched to a rebuilt generation"
+                    );
+                    return Ok(Target::Follow(active.generation));
+                }
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(500), head.changed()).await;
+        }
+    }
+}
+
+/// Applies the next batch after `position`; returns the new checkpoint (unchanged if caught up).
+async fn apply_next(
+    store: &AnyStore,
+    db: &ReadDb,
+    projector: &mut Projector,
+    source: &StoreSource,
+    position: i64,
+) -> Result<i64, RunnerError> {
+    let events = store.read_all(position, CATCH_UP_BATCH).await?;
+    let Some(last) = events.last() else {
+        return Ok(position);
+    };
+    let last_position = last.position;
+    let batch = decode(&events, position)?;
+    let span = tracing::info_span!("projection_batch", from = position + 1, to = last_position);
+    projector.apply(db, &batch, source).instrument(span).await?;
+    Ok(last_position)
+}
+
+fn decode(events: &[RecordedEvent], after: i64) -> Result<Vec<Envelope>, RunnerError> {
+    let mut batch = Vec::with_capacity(events.len());
+    for (expected, event) in (after + 1..).zip(events) {
+        if event.position != expected {
+            return Err(ProjectionError::Corrupt {
+                position: expected,
+                reason: "a position is missing from the log".into(),
+            }
+            .into());
+        }
+        let decoded = decode_event(event)?;
+        batch.push(Envelope {
+            position: event.position,
+            stream_id: event.stream_id.clone(),
+            recorded_at: event.recorded_at,
+            event: decoded,
+        });
+    }
+    Ok(batch)
+}
+
+fn decode_event(event: &RecordedEvent) -> Result<Event, ProjectionError> {
+    let corrupt = |reason: String| ProjectionError::Corrupt {
+        position: event.position,
+        reason,
+    };
+    let version = u32::try_from(event.schema_version)
+        .map_err(|_| corrupt("negative schema version".into()))?;
+    Event::from_stored(&event.event_type, version, event.payload.clone())
+        .map_err(|error| corrupt(error.to_string()))
+}
+
+async fn checkpoint(db: &ReadDb) -> Result<i64, RunnerError> {
+    // Both projections move together; the smaller checkpoint is where to resume.
+    let mut position = i64::MAX;
+    for projection in compact_projections::ALL {
+        let stored = db
+            .checkpoint(projection.name)
+            .await
+            .map_err(ProjectionError::from)?;
+        position = position.min(stored.map_or(0, |(position, _)| position));
+    }
+    Ok(position)
+}
+
+async fn new_generation(store: &AnyStore, store_url: &str) -> Result<i64, RunnerError> {
+    let generation = generations::create(store).await?;
+    // A leftover from a crashed build of the same number would hold stale rows: start clean.
+    ReadDb::drop_generation(&Location::for_store(store_url, generation))
+        .await
+        .map_err(ProjectionError::from)?;
+    Ok(generation)
+}
+
+/// Removes generations older than the one just replaced: the replaced one stays for processes that
+/// have not switched yet.
+async fn drop_old_generations(store: &AnyStore, store_url: &str, active: i64) {
+    let Ok(all) = generations::list(store).await else {
+        return;
+    };
+    let replaced = all
+        .iter()
+        .filter(|g| g.generation < active)
+        .map(|g| g.generation)
+        .max();
+    for generation in all.iter().map(|g| g.generation) {
+        if generation < active && Some(generation) != replaced {
+            let location = Location::for_store(store_url, generation);
+            if let Err(error) = ReadDb::drop_generation(&location).await {
+                tracing::warn!(generation, error = %error, "cannot remove an old read-model generation");
+            }
+        }
+    }
+}
+
+/// Loads commitment states for the projector from the event store.
+struct StoreSource(AnyStore);
+
+impl StateSource for StoreSource {
+    async fn load(
+        &self,
+        commitment: CommitmentId,
+        before_position: i64,
+    ) -> Result<CommitmentState, ProjectionError> {
+        let stream = StreamId::Commitment(commitment).to_string();
+        let recorded = self
+            .0
+            .read_stream(&stream, 1)
+            .await
+            .map_err(|error| ProjectionError::Source(error.to_string()))?;
+        let mut events: Vec<CommitmentEvent> = Vec::with_capacity(recorded.len());
+        for event in recorded.iter().filter(|e| e.position < before_position) {
+            match decode_event(event)? {
+                Event::Commitment(event) => events.push(event),
+                other => {
+                    return Err(ProjectionError::Corrupt {
+                        position: event.position,
+                        reason: format!("a {} event in a commitment stream", other.event_type()),
+                    });
+                }
+            }
+        }
+        Ok(CommitmentState::fold(&events))
+    }
+}
