@@ -17,7 +17,7 @@ use compact_events::event::commitment::{Commitment, CommitmentEvent};
 use compact_events::event::mechanism::MechanismEvent;
 use compact_events::ids::CommitmentId;
 use compact_events::stream::StreamId;
-use sqlx::{Any, AnyConnection, QueryBuilder, Row as _};
+use sqlx::{AnyConnection, Row as _};
 use time::OffsetDateTime;
 
 use crate::ProjectionError;
@@ -403,6 +403,19 @@ fn parse_status(
         })
 }
 
+#[cfg(test)]
+mod tests {
+    use super::insert_sql;
+
+    #[test]
+    fn insert_placeholders_are_numbered_across_rows() {
+        assert_eq!(
+            insert_sql("t (a, b)", 2, 2),
+            "insert into t (a, b) values ($1, $2), ($3, $4)"
+        );
+    }
+}
+
 #[derive(Debug)]
 struct VersionRow {
     known_to: Option<i64>,
@@ -617,96 +630,123 @@ impl Writes {
 
         let versions: Vec<_> = self.versions.into_iter().collect();
         for chunk in versions.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Any>::new(
-                "insert into commitment_versions (commitment_id, known_from, known_to, mechanism_id, \
-                 title, description, made_on, due_date, gcm_objectives, sdg_targets, \
-                 recommendation_ids, indicator) ",
+            let sql = insert_sql(
+                "commitment_versions (commitment_id, known_from, known_to, mechanism_id, title, \
+                 description, made_on, due_date, gcm_objectives, sdg_targets, recommendation_ids, \
+                 indicator)",
+                12,
+                chunk.len(),
             );
-            insert.push_values(chunk, |mut values, ((key, from), row)| {
-                values
-                    .push_bind(key.clone())
-                    .push_bind(*from)
-                    .push_bind(row.known_to)
-                    .push_bind(row.mechanism.clone())
-                    .push_bind(row.title.clone())
-                    .push_bind(row.description.clone())
-                    .push_bind(row.made_on.clone())
-                    .push_bind(row.due_date.clone())
-                    .push_bind(row.gcm_objectives.clone())
-                    .push_bind(row.sdg_targets.clone())
-                    .push_bind(row.recommendation_ids.clone())
-                    .push_bind(row.indicator.clone());
-            });
-            insert.build().execute(&mut *tx).await?;
+            let mut insert = sqlx::query(&sql);
+            for ((key, from), row) in chunk {
+                insert = insert
+                    .bind(key)
+                    .bind(*from)
+                    .bind(row.known_to)
+                    .bind(&row.mechanism)
+                    .bind(&row.title)
+                    .bind(&row.description)
+                    .bind(&row.made_on)
+                    .bind(&row.due_date)
+                    .bind(&row.gcm_objectives)
+                    .bind(&row.sdg_targets)
+                    .bind(&row.recommendation_ids)
+                    .bind(&row.indicator);
+            }
+            insert.execute(&mut *tx).await?;
         }
         let links: Vec<_> = self.links.into_iter().collect();
         for chunk in links.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Any>::new(
-                "insert into commitment_links (commitment_id, kind, link, known_from, known_to, \
-                 mechanism_id) ",
+            let sql = insert_sql(
+                "commitment_links (commitment_id, kind, link, known_from, known_to, mechanism_id)",
+                6,
+                chunk.len(),
             );
-            insert.push_values(
-                chunk,
-                |mut values, ((key, (kind, link), from), (to, mechanism))| {
-                    values
-                        .push_bind(key.clone())
-                        .push_bind(*kind)
-                        .push_bind(link.clone())
-                        .push_bind(*from)
-                        .push_bind(*to)
-                        .push_bind(mechanism.clone());
-                },
-            );
-            insert.build().execute(&mut *tx).await?;
+            let mut insert = sqlx::query(&sql);
+            for ((key, (kind, link), from), (to, mechanism)) in chunk {
+                insert = insert
+                    .bind(key)
+                    .bind(*kind)
+                    .bind(link)
+                    .bind(*from)
+                    .bind(*to)
+                    .bind(mechanism);
+            }
+            insert.execute(&mut *tx).await?;
         }
         let status: Vec<_> = self.status.into_iter().collect();
         for chunk in status.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Any>::new(
-                "insert into commitment_status (commitment_id, basis, valid_from, valid_to, \
-                 known_from, known_to, status, percent, mechanism_id) ",
+            let sql = insert_sql(
+                "commitment_status (commitment_id, basis, valid_from, valid_to, known_from, \
+                 known_to, status, percent, mechanism_id)",
+                9,
+                chunk.len(),
             );
-            insert.push_values(
-                chunk,
-                |mut values, ((key, basis, valid_from, from), row)| {
-                    values
-                        .push_bind(key.clone())
-                        .push_bind(*basis)
-                        .push_bind(valid_from.clone())
-                        .push_bind(row.valid_to.clone())
-                        .push_bind(*from)
-                        .push_bind(row.known_to)
-                        .push_bind(row.status)
-                        .push_bind(row.percent)
-                        .push_bind(row.mechanism.clone());
-                },
-            );
-            insert.build().execute(&mut *tx).await?;
+            let mut insert = sqlx::query(&sql);
+            for ((key, basis, valid_from, from), row) in chunk {
+                insert = insert
+                    .bind(key)
+                    .bind(*basis)
+                    .bind(valid_from)
+                    .bind(&row.valid_to)
+                    .bind(*from)
+                    .bind(row.known_to)
+                    .bind(row.status)
+                    .bind(row.percent)
+                    .bind(&row.mechanism);
+            }
+            insert.execute(&mut *tx).await?;
         }
         let reports: Vec<_> = self.reports.into_iter().collect();
         for chunk in reports.chunks(ROWS_PER_INSERT) {
-            let mut insert = QueryBuilder::<Any>::new(
-                "insert into progress_reports (commitment_id, seq, position, recorded_at, \
-                 recorded_on, effective_date, status, percent, narrative, retracted_position, \
-                 mechanism_id) ",
+            let sql = insert_sql(
+                "progress_reports (commitment_id, seq, position, recorded_at, recorded_on, \
+                 effective_date, status, percent, narrative, retracted_position, mechanism_id)",
+                11,
+                chunk.len(),
             );
-            insert.push_values(chunk, |mut values, ((key, seq), row)| {
-                values
-                    .push_bind(key.clone())
-                    .push_bind(i64::from(*seq))
-                    .push_bind(row.position)
-                    .push_bind(rfc3339(row.recorded_at))
-                    .push_bind(row.recorded_at.date().to_string())
-                    .push_bind(row.effective_date.clone())
-                    .push_bind(row.status)
-                    .push_bind(row.percent)
-                    .push_bind(row.narrative.clone())
-                    .push_bind(row.retracted_position)
-                    .push_bind(row.mechanism.clone());
-            });
-            insert.build().execute(&mut *tx).await?;
+            let mut insert = sqlx::query(&sql);
+            for ((key, seq), row) in chunk {
+                insert = insert
+                    .bind(key)
+                    .bind(i64::from(*seq))
+                    .bind(row.position)
+                    .bind(rfc3339(row.recorded_at))
+                    .bind(row.recorded_at.date().to_string())
+                    .bind(&row.effective_date)
+                    .bind(row.status)
+                    .bind(row.percent)
+                    .bind(&row.narrative)
+                    .bind(row.retracted_position)
+                    .bind(&row.mechanism);
+            }
+            insert.execute(&mut *tx).await?;
         }
         Ok(())
     }
+}
+
+/// `insert into <table_and_columns> values ($1, …), (…)`: numbered placeholders, which both
+/// backends accept (the `Any` driver's query builder would emit `?`, which PostgreSQL rejects).
+fn insert_sql(table_and_columns: &str, columns: usize, rows: usize) -> String {
+    let mut sql = format!("insert into {table_and_columns} values ");
+    let mut number = 0;
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            number += 1;
+            sql.push('$');
+            sql.push_str(&number.to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {

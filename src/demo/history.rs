@@ -31,9 +31,7 @@ use compact_events::event::Event;
 use compact_events::event::commitment::{
     CommitmentChanges, CommitmentEvent, Decision, Indicator, ProgressStatus,
 };
-use compact_events::ids::{
-    MechanismId, ObjectiveNumber, Percent, RecommendationId, SdgTargetCode,
-};
+use compact_events::ids::{MechanismId, ObjectiveNumber, Percent, RecommendationId, SdgTargetCode};
 use compact_events::quantity::Quantity;
 use compact_events::stream::StreamId;
 use time::macros::{date, time};
@@ -41,8 +39,8 @@ use time::{Date, Duration, OffsetDateTime};
 
 use super::mechanisms::MECHANISMS;
 use super::plan::{
-    Action, Blueprint, Cause, GRCP7, MARRAKECH, Micros, Report, Revision, date_of,
-    plan_commitment, quarter_end, round_nicely,
+    Action, Blueprint, Cause, GRCP7, MARRAKECH, Micros, Report, Revision, date_of, plan_commitment,
+    quarter_end, round_nicely,
 };
 use super::rng::Rng;
 use super::templates::{IndicatorTemplate, TEMPLATES};
@@ -147,7 +145,10 @@ impl History {
         let mut lookup = DemoLookup::default();
         let mut prelude = catalogue_loads()?;
         prelude.extend(registrations(params.seed, &mut lookup)?);
-        let base = prelude.iter().map(|decided| decided.events.len()).sum::<usize>();
+        let base = prelude
+            .iter()
+            .map(|decided| decided.events.len())
+            .sum::<usize>();
 
         let mut blueprints = Vec::with_capacity(params.commitments);
         let mut planned = base;
@@ -264,9 +265,14 @@ impl History {
             }
             Action::Revise(revision) => {
                 let actor = if rng.chance(200) { admin } else { reporter };
-                let command =
-                    revise(blueprint, &live.state, revision, date_of(planned.at), &mut rng)
-                        .map_err(skip)?;
+                let command = revise(
+                    blueprint,
+                    &live.state,
+                    revision,
+                    date_of(planned.at),
+                    &mut rng,
+                )
+                .map_err(skip)?;
                 (CommitmentCommand::Revise(command), actor)
             }
             Action::Withdraw => {
@@ -434,7 +440,11 @@ fn registrations(seed: u64, lookup: &mut DemoLookup) -> Result<Vec<Decided>, Ski
         let id = MechanismId::parse(mechanism.slug).map_err(|error| invalid(error.to_string()))?;
         // Two or three a working day, in the order of the table.
         if index > 0 && rng.chance(400) {
-            day += Duration::days(if day.weekday() == time::Weekday::Friday { 3 } else { 1 });
+            day += Duration::days(if day.weekday() == time::Weekday::Friday {
+                3
+            } else {
+                1
+            });
         }
         let at = day.midnight().assume_utc()
             + Duration::seconds(rng.between(8 * 3_600, 17 * 3_600))
@@ -586,7 +596,7 @@ fn progress(blueprint: &Blueprint, report: &Report, rng: &mut Rng) -> ReportProg
         ProgressStatus::Discontinued => (texts::DISCONTINUED, cause_text(report.cause)),
     };
     let mut narrative = texts::fill(
-        rng.pick(narratives),
+        *rng.pick(narratives),
         template.work,
         venue,
         report.percent,
@@ -595,8 +605,7 @@ fn progress(blueprint: &Blueprint, report: &Report, rng: &mut Rng) -> ReportProg
     if report.correction {
         narrative = format!("{} {narrative}", texts::CORRECTION);
     }
-    let percent_complete = (blueprint.reports_percent
-        || report.status == ProgressStatus::Achieved)
+    let percent_complete = (blueprint.reports_percent || report.status == ProgressStatus::Achieved)
         .then(|| Percent::new(i64::from(report.percent)).ok())
         .flatten();
     let indicator_value = match (template.indicator, blueprint.indicator, percent_complete) {
@@ -619,7 +628,10 @@ fn progress(blueprint: &Blueprint, report: &Report, rng: &mut Rng) -> ReportProg
     );
     let evidence_urls = match (report.status, rng.weighted(&[250, 600, 150])) {
         (ProgressStatus::Planned, _) | (_, 0) => Vec::new(),
-        (_, 1) => vec![format!("{folder}/progress-report-{}.pdf", report.number + 1)],
+        (_, 1) => vec![format!(
+            "{folder}/progress-report-{}.pdf",
+            report.number + 1
+        )],
         _ => vec![
             format!("{folder}/progress-report-{}.pdf", report.number + 1),
             format!("{folder}/meeting-summary.pdf"),
@@ -693,8 +705,7 @@ fn revise(
             texts::ADD_RECOMMENDATION_REASON.to_owned()
         }
         Revision::EarlierMadeOn { months } => {
-            let earlier =
-                (current.made_on - Duration::days(i64::from(months) * 30)).max(GRCP7);
+            let earlier = (current.made_on - Duration::days(i64::from(months) * 30)).max(GRCP7);
             changes.made_on = Some(earlier);
             texts::MADE_ON_REASON.to_owned()
         }

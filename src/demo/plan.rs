@@ -245,9 +245,8 @@ pub(crate) fn plan_commitment(seed: u64, index: u64, end: Date) -> Blueprint {
         Some(Showcase::Achieved) => rng.between(500, 800),
         _ => rng.between(540, 2_555),
     };
-    let due_date = (rng.chance(850) || showcase.is_some()).then(|| {
-        quarter_end(made_on + Duration::days(life_days + rng.between(-120, 240)))
-    });
+    let due_date = (rng.chance(850) || showcase.is_some())
+        .then(|| quarter_end(made_on + Duration::days(life_days + rng.between(-120, 240))));
     let indicator = TEMPLATES[template].indicator.map(|indicator| {
         let baseline = rng.between(indicator.baseline.0, indicator.baseline.1);
         let target = round_nicely(rng.between(indicator.target.0, indicator.target.1));
@@ -284,13 +283,7 @@ pub(crate) fn plan_commitment(seed: u64, index: u64, end: Date) -> Blueprint {
     let late_around_imrf = showcase == Some(Showcase::LateAroundImrf)
         || (showcase.is_none() && planner.rng.chance(150));
     let reports = progress_path(&mut planner.rng, made_on, due_date, life_days, outcome, end);
-    planner.record_reports(
-        &reports,
-        recorded_at,
-        cutoff,
-        late_around_imrf,
-        showcase,
-    );
+    planner.record_reports(&reports, recorded_at, cutoff, late_around_imrf, showcase);
     planner.plan_revisions(
         recorded_at,
         showcase,
@@ -345,10 +338,7 @@ fn choose_subject(rng: &mut Rng, index: u64) -> (usize, usize) {
             .filter(|m| MECHANISMS[*m].focus.contains(&objective))
             .collect();
         let weights: Vec<u32> = candidates.iter().map(|m| MECHANISMS[*m].weight).collect();
-        let mechanism = candidates
-            .get(rng.weighted(&weights))
-            .copied()
-            .unwrap_or(0);
+        let mechanism = candidates.get(rng.weighted(&weights)).copied().unwrap_or(0);
         return (mechanism, index);
     }
     let mechanism = match index - TEMPLATES.len() {

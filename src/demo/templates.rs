@@ -384,12 +384,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["8.7", "5.2"],
         extra_targets: &["16.2"],
         recommendations: &["grcp7-6.1", "grcp7-7.6.a"],
-        indicator: Some(count(
-            "frontline officials trained",
-            "people",
-            500,
-            8_000,
-        )),
+        indicator: Some(count("frontline officials trained", "people", 500, 8_000)),
     },
     Template {
         objective: 10,
@@ -425,12 +420,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["10.7"],
         extra_targets: &["16.9"],
         recommendations: &["grcp7-6.2"],
-        indicator: Some(count(
-            "member States operating the system",
-            "States",
-            3,
-            14,
-        )),
+        indicator: Some(count("member States operating the system", "States", 3, 14)),
     },
     // 12 Screening and referral
     Template {
@@ -473,12 +463,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["10.7"],
         extra_targets: &["16.9"],
         recommendations: &["grcp7-6.1", "grcp7-8.1"],
-        indicator: Some(count(
-            "consular staff trained",
-            "people",
-            100,
-            1_500,
-        )),
+        indicator: Some(count("consular staff trained", "people", 100, 1_500)),
     },
     Template {
         objective: 14,
@@ -556,12 +541,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["10.3", "16.b"],
         extra_targets: &["10.2"],
         recommendations: &["grcp7-6.4"],
-        indicator: Some(count(
-            "people reached",
-            "people",
-            100_000,
-            5_000_000,
-        )),
+        indicator: Some(count("people reached", "people", 100_000, 5_000_000)),
     },
     Template {
         objective: 17,
@@ -638,12 +618,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["10.7"],
         extra_targets: &["4.4"],
         recommendations: &["grcp7-7.4"],
-        indicator: Some(count(
-            "diaspora experts deployed",
-            "people",
-            20,
-            400,
-        )),
+        indicator: Some(count("diaspora experts deployed", "people", 20, 400)),
     },
     // 20 Remittances
     Template {
@@ -727,12 +702,7 @@ pub(crate) const TEMPLATES: &[Template] = &[
         sdg_targets: &["1.3"],
         extra_targets: &["8.8"],
         recommendations: &["grcp7-6.3"],
-        indicator: Some(count(
-            "migrant workers covered",
-            "people",
-            10_000,
-            300_000,
-        )),
+        indicator: Some(count("migrant workers covered", "people", 10_000, 300_000)),
     },
     // 23 International cooperation
     Template {

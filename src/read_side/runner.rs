@@ -81,11 +81,7 @@ pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, Runne
         store_url,
         read_side: read_side.clone(),
     };
-    tokio::spawn(async move {
-        if let Err(error) = runner.run(target).await {
-            tracing::error!(error = %error, "the projection runner stopped; reads are no longer updated");
-        }
-    });
+    tokio::spawn(runner.supervise(target));
     Ok(read_side)
 }
 
@@ -142,7 +138,35 @@ struct Runner {
 }
 
 impl Runner {
-    async fn run(self, mut target: Target) -> Result<(), RunnerError> {
+    /// Runs until the process ends, restarting after a failure with a growing pause (a database
+    /// restart or a poison event must not stop the read side for good, nor spin).
+    async fn supervise(self, mut target: Target) {
+        let mut pause = Duration::from_secs(1);
+        loop {
+            match self.run(target).await {
+                Ok(()) => return,
+                Err(error) => {
+                    tracing::error!(error = %error, cause = ?error, retry_in = ?pause, "the projection runner failed; retrying");
+                }
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(60));
+            target = match generations::active(&self.store).await {
+                Ok(Some(active)) if active.versions == current_versions() => {
+                    Target::Follow(active.generation)
+                }
+                Ok(_) | Err(_) => match generations::list(&self.store).await {
+                    Ok(all) => match all.iter().find(|g| g.state == "building") {
+                        Some(building) => Target::Build(building.generation),
+                        None => Target::Follow(0),
+                    },
+                    Err(_) => Target::Follow(0),
+                },
+            };
+        }
+    }
+
+    async fn run(&self, mut target: Target) -> Result<(), RunnerError> {
         loop {
             target = match target {
                 Target::Build(generation) => self.build(generation).await?,
