@@ -81,6 +81,31 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Some(Command::Token { command }) => token(&url, command).await,
         Some(Command::Verify) => verify(&url).await,
+        Some(Command::Rebuild { name, quiet }) => {
+            if let Some(name) = &name
+                && !compact_projections::ALL.iter().any(|p| p.name == name)
+            {
+                let known: Vec<&str> = compact_projections::ALL.iter().map(|p| p.name).collect();
+                return Err(AppError::Usage(format!(
+                    "there is no projection {name}; the projections are {}",
+                    known.join(" and ")
+                )));
+            }
+            let store = open_store(&url).await?;
+            let started = std::time::Instant::now();
+            let show_progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let (generation, position) =
+                crate::read_side::runner::rebuild(&store, &store.url(), show_progress)
+                    .await
+                    .map_err(|error| AppError::ReadSide(error.to_string()))?;
+            let seconds = started.elapsed().as_secs_f64();
+            #[allow(clippy::cast_precision_loss, reason = "a rate for people to read")]
+            let rate = if seconds > 0.0 { position as f64 / seconds } else { 0.0 };
+            println!(
+                "rebuilt the read models as generation {generation}: {position} events in {seconds:.1} s ({rate:.0} events/s)"
+            );
+            Ok(())
+        }
         Some(Command::Demo(args)) => {
             let store = open_store(&url).await?;
             load_builtin_catalogues(&store)

@@ -43,6 +43,16 @@ pub enum Command {
     },
     /// Walk the hash chain; exit 1 and name the first broken position if it is broken.
     Verify,
+    /// Rebuild the read models from position 0 into a fresh generation, then switch to it (serving
+    /// processes keep reading the old one meanwhile and switch within seconds).
+    Rebuild {
+        /// A projection to rebuild (`directory` or `progress`); they share a generation, so either
+        /// rebuilds both. Default: all.
+        name: Option<String>,
+        /// Hide the progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Load a realistic, deterministic demo history (mechanisms of GRCP 7, commitments, progress
     /// from 2018 to today) through the normal append path.
     Demo(DemoArgs),

@@ -9,6 +9,7 @@ use super::AppState;
 use super::error::{ApiError, Problem};
 use crate::store::EventStore;
 
+
 /// Liveness.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -25,7 +26,16 @@ pub struct Ready {
     pub backend: &'static str,
     /// The position of the last committed event.
     pub head: i64,
+    /// The last position the read models have applied.
+    pub projected: i64,
+    /// How many events the read models are behind.
+    pub lag_events: i64,
+    /// How long ago the oldest event not yet applied was recorded (0 when caught up).
+    pub lag_seconds: f64,
 }
+
+/// Ready means the read models are at most this far behind.
+const MAX_LAG_SECONDS: f64 = 30.0;
 
 /// The process is up.
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, body = Health)))]
@@ -33,27 +43,49 @@ pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The store is reachable.
+/// The store is reachable and the read models are caught up within 30 seconds.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = "operations",
     responses(
         (status = 200, body = Ready),
-        (status = 503, description = "The store cannot be reached", body = Problem, content_type = "application/problem+json")
+        (status = 503, description = "The store cannot be reached, or the read models are more than 30 s behind", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
-    let head = state.store.head().await.map_err(|error| {
+    let unreachable = |error: crate::store::StoreError| {
         tracing::warn!(error = %error, "readiness check failed");
         ApiError::Unavailable {
             retry_after: 5,
             detail: "the event store cannot be reached".into(),
         }
-    })?;
+    };
+    let head = state.store.head().await.map_err(unreachable)?;
+    let projected = state.read.applied();
+    let lag_events = (head - projected).max(0);
+    let lag_seconds = if lag_events == 0 {
+        0.0
+    } else {
+        let oldest = state.store.read_all(projected, 1).await.map_err(unreachable)?;
+        oldest.first().map_or(0.0, |event| {
+            (time::OffsetDateTime::now_utc() - event.recorded_at).as_seconds_f64().max(0.0)
+        })
+    };
+    if lag_seconds > MAX_LAG_SECONDS {
+        return Err(ApiError::Unavailable {
+            retry_after: 5,
+            detail: format!(
+                "the read models are {lag_events} events ({lag_seconds:.0} s) behind the log"
+            ),
+        });
+    }
     Ok(Json(Ready {
         status: "ready",
         backend: state.store.backend(),
         head,
+        projected,
+        lag_events,
+        lag_seconds,
     }))
 }
