@@ -100,7 +100,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                     .map_err(|error| AppError::ReadSide(error.to_string()))?;
             let seconds = started.elapsed().as_secs_f64();
             #[allow(clippy::cast_precision_loss, reason = "a rate for people to read")]
-            let rate = if seconds > 0.0 { position as f64 / seconds } else { 0.0 };
+            let rate = if seconds > 0.0 {
+                position as f64 / seconds
+            } else {
+                0.0
+            };
             println!(
                 "rebuilt the read models as generation {generation}: {position} events in {seconds:.1} s ({rate:.0} events/s)"
             );

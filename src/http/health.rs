@@ -9,7 +9,6 @@ use super::AppState;
 use super::error::{ApiError, Problem};
 use crate::store::EventStore;
 
-
 /// Liveness.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -67,9 +66,15 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiErr
     let lag_seconds = if lag_events == 0 {
         0.0
     } else {
-        let oldest = state.store.read_all(projected, 1).await.map_err(unreachable)?;
+        let oldest = state
+            .store
+            .read_all(projected, 1)
+            .await
+            .map_err(unreachable)?;
         oldest.first().map_or(0.0, |event| {
-            (time::OffsetDateTime::now_utc() - event.recorded_at).as_seconds_f64().max(0.0)
+            (time::OffsetDateTime::now_utc() - event.recorded_at)
+                .as_seconds_f64()
+                .max(0.0)
         })
     };
     if lag_seconds > MAX_LAG_SECONDS {

@@ -35,6 +35,15 @@ const CATCH_UP_BATCH: i64 = 5_000;
 /// How often a follower checks whether another process activated a generation.
 const GENERATION_POLL: Duration = Duration::from_secs(2);
 
+/// The session advisory lock of the process that runs projections ("compact-tracker projections").
+const PROJECTION_LOCK: i64 = 0x636f_6d70_6163_7402;
+
+/// How long a non-leader follows the leader before trying for the lock again.
+const LEADER_RETRY: Duration = Duration::from_secs(5);
+
+/// Holding this means running projections; dropping it ends the session and so frees the lock.
+struct Leadership(#[allow(dead_code, reason = "held for its lock")] Option<sqlx::PgConnection>);
+
 /// Why the read side failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunnerError {
@@ -139,11 +148,27 @@ struct Runner {
 
 impl Runner {
     /// Runs until the process ends, restarting after a failure with a growing pause (a database
-    /// restart or a poison event must not stop the read side for good, nor spin).
+    /// restart or a poison event must not stop the read side for good, nor spin). On PostgreSQL,
+    /// only the process holding the projection lock runs projections; the others follow the
+    /// leader's checkpoints and take over when its session ends.
     async fn supervise(self, mut target: Target) {
         let mut pause = Duration::from_secs(1);
         loop {
-            match self.run(target).await {
+            let leadership = match self.lead().await {
+                Ok(Some(leadership)) => leadership,
+                Ok(None) => {
+                    self.observe().await;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot take the projection lock; retrying");
+                    tokio::time::sleep(pause).await;
+                    continue;
+                }
+            };
+            let result = self.run(target).await;
+            drop(leadership);
+            match result {
                 Ok(()) => return,
                 Err(error) => {
                     tracing::error!(error = %error, cause = ?error, retry_in = ?pause, "the projection runner failed; retrying");
@@ -163,6 +188,43 @@ impl Runner {
                     Err(_) => Target::Follow(0),
                 },
             };
+        }
+    }
+
+    /// Takes the projection lock: `Some` while this process is the one that runs projections.
+    async fn lead(&self) -> Result<Option<Leadership>, sqlx::Error> {
+        let AnyStore::Postgres(store) = &self.store else {
+            // The embedded store serves one process; it always leads.
+            return Ok(Some(Leadership(None)));
+        };
+        let mut connection = store.pool().acquire().await?.detach();
+        let acquired: bool = sqlx::query_scalar("select pg_try_advisory_lock($1)")
+            .bind(PROJECTION_LOCK)
+            .fetch_one(&mut connection)
+            .await?;
+        Ok(acquired.then_some(Leadership(Some(connection))))
+    }
+
+    /// While another process leads: follow its checkpoints (for read-your-writes waits) and its
+    /// generation switches, and return when it is time to try for the lock again.
+    async fn observe(&self) {
+        let until = tokio::time::Instant::now() + LEADER_RETRY;
+        while tokio::time::Instant::now() < until {
+            if let Ok(Some(active)) = generations::active(&self.store).await
+                && active.versions == current_versions()
+            {
+                let location = Location::for_store(&self.store_url, active.generation);
+                if self.read_side.db().location() != &location
+                    && let Ok(db) = ReadDb::open(&location).await
+                {
+                    let applied = checkpoint(&db).await.unwrap_or(0);
+                    self.read_side.serve(db, applied);
+                }
+            }
+            if let Ok(applied) = checkpoint(&self.read_side.db()).await {
+                self.read_side.advance(applied);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
 
