@@ -188,9 +188,7 @@ pub fn router(state: AppState) -> axum::Router {
             }),
         )
         .fallback(|| async { ApiError::NotFound("no such route".into()) })
-        .method_not_allowed_fallback(|| async {
-            ApiError::BadRequest("this route does not accept that method".into())
-        })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(error::log_server_errors))
         .layer(

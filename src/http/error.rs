@@ -31,6 +31,9 @@ pub enum ApiError {
     /// 404: no such resource.
     #[error("{0}")]
     NotFound(String),
+    /// 405: the route exists but not with this method.
+    #[error("this route does not accept that method")]
+    MethodNotAllowed,
     /// 409: the request conflicts with the resource's state (exists already, withdrawn, …).
     #[error("{0}")]
     Conflict(String),
@@ -88,6 +91,7 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -105,6 +109,7 @@ impl ApiError {
             Self::Unauthorized(_) => "/problems/unauthorized",
             Self::Forbidden(_) => "/problems/forbidden",
             Self::NotFound(_) => "/problems/not-found",
+            Self::MethodNotAllowed => "/problems/method-not-allowed",
             Self::Conflict(_) => "/problems/conflict",
             Self::PreconditionFailed { .. } => "/problems/version-mismatch",
             Self::PayloadTooLarge => "/problems/payload-too-large",

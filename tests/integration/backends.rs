@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use compact_tracker::store::EventStore;
 use compact_tracker::store::postgres::PostgresStore;
 use compact_tracker::store::sqlite::SqliteStore;
+use compact_tracker::store::{AnyStore, EventStore};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -16,6 +16,9 @@ pub trait Backend: Send + Sync {
 
     /// Opens a store on the backend's database (again, if called twice: like a second process).
     async fn open(&self) -> Self::Store;
+
+    /// Opens a store on the backend's database as the service runs it: behind [`AnyStore`].
+    async fn open_any(&self) -> AnyStore;
 
     /// Runs one raw SQL statement outside the store.
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error>;
@@ -46,6 +49,10 @@ impl Backend for SqliteBackend {
         SqliteStore::open(&self.path)
             .await
             .expect("open the SQLite store")
+    }
+
+    async fn open_any(&self) -> AnyStore {
+        AnyStore::Sqlite(self.open().await)
     }
 
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
@@ -130,6 +137,10 @@ impl Backend for PostgresBackend {
         PostgresStore::connect_with(self.options.clone())
             .await
             .expect("open the PostgreSQL store")
+    }
+
+    async fn open_any(&self) -> AnyStore {
+        AnyStore::Postgres(self.open().await)
     }
 
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {

@@ -9,6 +9,7 @@
     reason = "a panic is how a test helper reports a failed step"
 )]
 
+mod api;
 mod backends;
 mod cli;
 mod store_conformance;
