@@ -29,19 +29,31 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn token_create_prints_the_token_alone_on_the_last_line_and_list_never_shows_it() {
     let dir = tempfile::tempdir().unwrap();
-    let created = run(dir.path(), &["token", "create", "--role", "admin", "--label", "ops"]);
+    let created = run(
+        dir.path(),
+        &["token", "create", "--role", "admin", "--label", "ops"],
+    );
     assert!(created.status.success(), "{}", stderr(&created));
     let out = stdout(&created);
     let token = out.lines().last().unwrap().trim().to_owned();
-    assert!(token.starts_with("ct_") && token.len() == 3 + 12 + 1 + 64, "{out:?}");
-    assert!(dir.path().join("data/compact-tracker.db").exists(), "the embedded store is created under ./data");
+    assert!(
+        token.starts_with("ct_") && token.len() == 3 + 12 + 1 + 64,
+        "{out:?}"
+    );
+    assert!(
+        dir.path().join("data/compact-tracker.db").exists(),
+        "the embedded store is created under ./data"
+    );
 
     let listed = run(dir.path(), &["token", "list"]);
     assert!(listed.status.success());
     let id = &token[3..15];
     assert!(stdout(&listed).contains(id));
     assert!(stdout(&listed).contains("admin"));
-    assert!(!stdout(&listed).contains(&token[16..]), "the secret is never listed");
+    assert!(
+        !stdout(&listed).contains(&token[16..]),
+        "the secret is never listed"
+    );
 
     let revoked = run(dir.path(), &["token", "revoke", id]);
     assert!(revoked.status.success(), "{}", stderr(&revoked));
@@ -53,13 +65,32 @@ fn bad_usage_exits_two_with_one_sentence_and_no_panic() {
     let dir = tempfile::tempdir().unwrap();
     for args in [
         vec!["token", "create", "--role", "reporter"],
-        vec!["token", "create", "--role", "admin", "--mechanism", "bali-process"],
-        vec!["token", "create", "--role", "reporter", "--mechanism", "Not A Slug"],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--mechanism",
+            "bali-process",
+        ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "reporter",
+            "--mechanism",
+            "Not A Slug",
+        ],
         vec!["no-such-command"],
         vec!["token", "create", "--role", "emperor"],
     ] {
         let output = run(dir.path(), &args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         let message = stderr(&output);
         assert!(message.contains("error"), "{args:?}: {message}");
         assert!(!message.contains("panicked"), "{args:?}: {message}");
@@ -71,14 +102,25 @@ fn a_failure_exits_one_with_one_sentence() {
     let dir = tempfile::tempdir().unwrap();
     let output = run(dir.path(), &["token", "revoke", "000000000000"]);
     assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stderr(&output).trim(), "error: no token has the id 000000000000");
+    assert_eq!(
+        stderr(&output).trim(),
+        "error: no token has the id 000000000000"
+    );
 
     let unreachable = run(
         dir.path(),
-        &["--database-url", "postgres://nobody@127.0.0.1:1/none", "migrate"],
+        &[
+            "--database-url",
+            "postgres://nobody@127.0.0.1:1/none",
+            "migrate",
+        ],
     );
     assert_eq!(unreachable.status.code(), Some(1));
-    assert!(stderr(&unreachable).starts_with("error: cannot use the database at"), "{}", stderr(&unreachable));
+    assert!(
+        stderr(&unreachable).starts_with("error: cannot use the database at"),
+        "{}",
+        stderr(&unreachable)
+    );
 }
 
 #[test]
@@ -118,7 +160,11 @@ fn verify_reports_an_intact_chain_and_names_a_tampered_position() {
     });
     let intact = run(dir.path(), &["verify"]);
     assert!(intact.status.success(), "{}", stderr(&intact));
-    assert!(stdout(&intact).starts_with("ok: 3 events checked"), "{}", stdout(&intact));
+    assert!(
+        stdout(&intact).starts_with("ok: 3 events checked"),
+        "{}",
+        stdout(&intact)
+    );
 
     runtime.block_on(async {
         let url = format!("sqlite://{}", path.display());
@@ -159,25 +205,43 @@ fn serve_listens_answers_and_stops_gracefully_on_sigterm() {
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
     let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
-    assert!(rest.iter().any(|line| line.contains("token create --role admin")), "{rest:?}");
+    assert!(
+        rest.iter()
+            .any(|line| line.contains("token create --role admin")),
+        "{rest:?}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let body = runtime.block_on(async {
-        let response = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
+        let response = reqwest::get(format!("http://{address}/readyz"))
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         response.json::<serde_json::Value>().await.unwrap()
     });
     assert_eq!(body["backend"], "sqlite");
-    assert!(body["head"].as_i64().unwrap() > 0, "built-in catalogues are loaded on first start");
+    assert!(
+        body["head"].as_i64().unwrap() > 0,
+        "built-in catalogues are loaded on first start"
+    );
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(std::time::Instant::now() < deadline, "serve did not stop on SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "serve did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");

@@ -507,4 +507,22 @@ async fn append_at_records_the_given_time_but_never_goes_back(backend: &impl Bac
     assert_eq!(events[1].recorded_at, may_2022);
     assert!(events[2].recorded_at > may_2022);
     assert!(store.verify().await.unwrap().ok);
+
+    // "What was known then" is a prefix of the log.
+    assert_eq!(
+        store
+            .position_at(datetime!(2022-05-18 09:30:00 UTC))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.position_at(may_2022).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .position_at(datetime!(2022-06-01 00:00 UTC))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.position_at(events[2].recorded_at).await.unwrap(), 3);
 }
