@@ -12,4 +12,5 @@
 mod api;
 mod backends;
 mod cli;
+mod projections;
 mod store_conformance;
