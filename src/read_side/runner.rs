@@ -29,8 +29,18 @@ use super::ReadSide;
 use super::generations::{self, current_versions};
 use crate::store::{AnyStore, EventStore, RecordedEvent};
 
-/// Events per batch while catching up (one transaction each).
-const CATCH_UP_BATCH: i64 = 5_000;
+/// Events per batch while catching up (one transaction each), unless `COMPACT_PROJECTION_BATCH`
+/// says otherwise: bigger batches rebuild faster, smaller ones hold each transaction shorter.
+fn catch_up_batch() -> i64 {
+    static BATCH: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *BATCH.get_or_init(|| {
+        std::env::var("COMPACT_PROJECTION_BATCH")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .filter(|batch| (1..=100_000).contains(batch))
+            .unwrap_or(5_000)
+    })
+}
 
 /// How often a follower checks whether another process activated a generation.
 const GENERATION_POLL: Duration = Duration::from_secs(2);
@@ -64,8 +74,14 @@ pub enum RunnerError {
 /// this build's projection versions, else the old active one (stale but available) or, on a fresh
 /// store, the generation being built.
 pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, RunnerError> {
-    let active = generations::active(&store).await?;
+    let all = generations::list(&store).await?;
     let versions = current_versions();
+    let active = all.iter().find(|g| g.state == "active");
+    // A build interrupted by a crash resumes from its checkpoint rather than starting over.
+    let building = all
+        .iter()
+        .find(|g| g.state == "building" && g.versions == versions)
+        .map(|g| g.generation);
     let (serving, target) = match active {
         Some(active) if active.versions == versions => {
             let db = ReadDb::open(&Location::for_store(&store_url, active.generation)).await?;
@@ -74,11 +90,17 @@ pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, Runne
         Some(stale) => {
             tracing::info!(generation = stale.generation, versions = %stale.versions, "projection versions changed: rebuilding the read models");
             let db = ReadDb::open(&Location::for_store(&store_url, stale.generation)).await?;
-            let generation = new_generation(&store, &store_url).await?;
+            let generation = match building {
+                Some(generation) => generation,
+                None => new_generation(&store, &store_url).await?,
+            };
             (db, Target::Build(generation))
         }
         None => {
-            let generation = new_generation(&store, &store_url).await?;
+            let generation = match building {
+                Some(generation) => generation,
+                None => new_generation(&store, &store_url).await?,
+            };
             let db = ReadDb::open(&Location::for_store(&store_url, generation)).await?;
             (db, Target::Build(generation))
         }
@@ -307,7 +329,7 @@ async fn apply_next(
     source: &StoreSource,
     position: i64,
 ) -> Result<i64, RunnerError> {
-    let events = store.read_all(position, CATCH_UP_BATCH).await?;
+    let events = store.read_all(position, catch_up_batch()).await?;
     let Some(last) = events.last() else {
         return Ok(position);
     };

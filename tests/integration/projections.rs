@@ -3,6 +3,7 @@
 //! answer — on both clocks, on both backends.
 
 mod history;
+mod resilience;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -1,0 +1,133 @@
+//! The runner under failure: killed mid-catch-up and restarted, and rebuilt while writes go on —
+//! either way the read models must end equal to a fresh rebuild from position 0.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use compact_projections::db::{Location, ReadDb};
+use sqlx::Row as _;
+
+/// Every read-model row, as text, table by table, in key order (checkpoint times excluded).
+pub async fn dump(db: &ReadDb) -> Vec<String> {
+    let tables = [
+        ("mechanisms", "mechanism_id, known_from, name, kind, region", "mechanism_id"),
+        ("recommendations", "recommendation_id, known_from, text, theme, source", "recommendation_id"),
+        ("review_points", "review_point_id, known_from, name, starts_on, ends_on", "review_point_id"),
+        (
+            "commitment_versions",
+            "commitment_id, known_from, known_to, mechanism_id, title, description, made_on, due_date, gcm_objectives, sdg_targets, recommendation_ids, indicator",
+            "commitment_id, known_from",
+        ),
+        (
+            "commitment_links",
+            "commitment_id, kind, link, known_from, known_to, mechanism_id",
+            "commitment_id, kind, link, known_from",
+        ),
+        (
+            "commitment_status",
+            "commitment_id, basis, valid_from, valid_to, known_from, known_to, status, percent, mechanism_id",
+            "commitment_id, basis, valid_from, known_from",
+        ),
+        (
+            "progress_reports",
+            "commitment_id, seq, position, recorded_at, recorded_on, effective_date, status, percent, narrative, retracted_position, mechanism_id",
+            "commitment_id, seq",
+        ),
+        ("checkpoints", "projection, version, position", "projection"),
+    ];
+    let mut rows = Vec::new();
+    for (table, columns, order) in tables {
+        let text: Vec<String> = columns
+            .split(", ")
+            .map(|column| format!("coalesce(cast({column} as text), '-')"))
+            .collect();
+        let sql = format!(
+            "select {} as line from {table} order by {order}",
+            text.join(" || '|' || ")
+        );
+        for row in sqlx::query(&sql).fetch_all(db.pool()).await.unwrap() {
+            rows.push(format!("{table}: {}", row.try_get::<String, _>("line").unwrap()));
+        }
+    }
+    rows
+}
+
+const BINARY: &str = env!("CARGO_BIN_EXE_compact-tracker");
+
+fn serve(dir: &std::path::Path) -> std::process::Child {
+    Command::new(BINARY)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .env("COMPACT_PROJECTION_BATCH", "300")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn projected(db: &ReadDb) -> i64 {
+    db.checkpoint("progress").await.unwrap().map_or(0, |(position, _)| position)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
+    use compact_tracker::store::EventStore;
+    use compact_tracker::store::sqlite::SqliteStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let path = dir.path().join("data/compact-tracker.db");
+    let url = format!("sqlite://{}", path.display());
+    let store = SqliteStore::open(&path).await.unwrap();
+    // Several catch-up batches' worth, so the kill lands between or inside batches.
+    super::history::write(&store, 99, 3_000).await;
+    let location = Location::for_store(&url, 1);
+    let Location::SqliteFile(file) = &location else {
+        unreachable!("the embedded store keeps its read models in files");
+    };
+
+    // Kill the server (SIGKILL: no chance to finish anything) while it is still catching up. The
+    // server creates generation 1 itself, so look only once its file exists.
+    let mut server = serve(dir.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let live = loop {
+        if file.exists()
+            && let Ok(db) = ReadDb::open(&location).await
+            && projected(&db).await > 0
+        {
+            server.kill().unwrap();
+            server.wait().unwrap();
+            break db;
+        }
+        assert!(Instant::now() < deadline, "the runner never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let killed_at = projected(&live).await;
+    let head = store.head().await.unwrap();
+    println!("killed the runner at position {killed_at} of {head}");
+    assert!(killed_at < head, "the kill came after the catch-up; make the history longer");
+
+    // Restart and let it finish.
+    let mut server = serve(dir.path());
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while projected(&live).await < head {
+        assert!(Instant::now() < deadline, "the restarted runner did not catch up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let rebuilt = Command::new(BINARY)
+        .args(["rebuild", "--quiet"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    let fresh = ReadDb::open(&Location::for_store(&url, 2)).await.unwrap();
+    let (live_rows, fresh_rows) = (dump(&live).await, dump(&fresh).await);
+    assert!(live_rows.len() > 1_000, "{} rows", live_rows.len());
+    assert_eq!(live_rows, fresh_rows);
+}
