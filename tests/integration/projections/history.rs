@@ -84,6 +84,20 @@ pub struct Written {
 
 /// Writes a history of about `steps` commands from 2018 to late 2026.
 pub async fn write<S: EventStore>(store: &S, seed: u64, steps: usize) -> Written {
+    write_history(store, seed, steps, true).await
+}
+
+/// Like [`write`], on a store that already holds a history (the mechanisms exist).
+pub async fn write_more<S: EventStore>(store: &S, seed: u64, steps: usize) -> Written {
+    write_history(store, seed, steps, false).await
+}
+
+async fn write_history<S: EventStore>(
+    store: &S,
+    seed: u64,
+    steps: usize,
+    register_mechanisms: bool,
+) -> Written {
     let mut rng = Rng::new(seed);
     let mut written = Written::default();
     let mut clock = OffsetDateTime::new_utc(
@@ -94,7 +108,7 @@ pub async fn write<S: EventStore>(store: &S, seed: u64, steps: usize) -> Written
         token_id: "history".into(),
         role: Role::Admin,
     };
-    for (slug, region) in MECHANISMS {
+    for (slug, region) in MECHANISMS.into_iter().filter(|_| register_mechanisms) {
         let id = MechanismId::parse(slug).unwrap();
         let command = RegisterMechanism {
             id: id.clone(),

@@ -5,14 +5,33 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use compact_projections::db::{Location, ReadDb};
+use compact_tracker::http::{AppState, HttpConfig};
+use compact_tracker::read_side::runner::rebuild;
+use compact_tracker::store::EventStore as _;
 use sqlx::Row as _;
+
+use crate::backends::{Backend, for_each_backend};
+
+for_each_backend!(a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models);
 
 /// Every read-model row, as text, table by table, in key order (checkpoint times excluded).
 pub async fn dump(db: &ReadDb) -> Vec<String> {
     let tables = [
-        ("mechanisms", "mechanism_id, known_from, name, kind, region", "mechanism_id"),
-        ("recommendations", "recommendation_id, known_from, text, theme, source", "recommendation_id"),
-        ("review_points", "review_point_id, known_from, name, starts_on, ends_on", "review_point_id"),
+        (
+            "mechanisms",
+            "mechanism_id, known_from, name, kind, region",
+            "mechanism_id",
+        ),
+        (
+            "recommendations",
+            "recommendation_id, known_from, text, theme, source",
+            "recommendation_id",
+        ),
+        (
+            "review_points",
+            "review_point_id, known_from, name, starts_on, ends_on",
+            "review_point_id",
+        ),
         (
             "commitment_versions",
             "commitment_id, known_from, known_to, mechanism_id, title, description, made_on, due_date, gcm_objectives, sdg_targets, recommendation_ids, indicator",
@@ -46,7 +65,10 @@ pub async fn dump(db: &ReadDb) -> Vec<String> {
             text.join(" || '|' || ")
         );
         for row in sqlx::query(&sql).fetch_all(db.pool()).await.unwrap() {
-            rows.push(format!("{table}: {}", row.try_get::<String, _>("line").unwrap()));
+            rows.push(format!(
+                "{table}: {}",
+                row.try_get::<String, _>("line").unwrap()
+            ));
         }
     }
     rows
@@ -68,7 +90,10 @@ fn serve(dir: &std::path::Path) -> std::process::Child {
 }
 
 async fn projected(db: &ReadDb) -> i64 {
-    db.checkpoint("progress").await.unwrap().map_or(0, |(position, _)| position)
+    db.checkpoint("progress")
+        .await
+        .unwrap()
+        .map_or(0, |(position, _)| position)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,13 +132,19 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
     let killed_at = projected(&live).await;
     let head = store.head().await.unwrap();
     println!("killed the runner at position {killed_at} of {head}");
-    assert!(killed_at < head, "the kill came after the catch-up; make the history longer");
+    assert!(
+        killed_at < head,
+        "the kill came after the catch-up; make the history longer"
+    );
 
     // Restart and let it finish.
     let mut server = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(120);
     while projected(&live).await < head {
-        assert!(Instant::now() < deadline, "the restarted runner did not catch up");
+        assert!(
+            Instant::now() < deadline,
+            "the restarted runner did not catch up"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     server.kill().unwrap();
@@ -125,9 +156,48 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
     let fresh = ReadDb::open(&Location::for_store(&url, 2)).await.unwrap();
     let (live_rows, fresh_rows) = (dump(&live).await, dump(&fresh).await);
     assert!(live_rows.len() > 1_000, "{} rows", live_rows.len());
     assert_eq!(live_rows, fresh_rows);
+}
+
+async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
+    backend: &impl Backend,
+) {
+    let store = backend.open_any().await;
+    super::history::write(&store, 3, 400).await;
+    let state = AppState::start(store.clone(), HttpConfig::default())
+        .await
+        .unwrap();
+    let url = store.url();
+
+    // Writes go on while the rebuild runs.
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move { super::history::write_more(&store, 4, 400).await })
+    };
+    let (generation, _) = rebuild(&store, &url, false).await.unwrap();
+    writer.await.unwrap();
+
+    // The serving process switches to the rebuilt generation and follows the writes.
+    let rebuilt = Location::for_store(&url, generation);
+    let head = store.head().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state.read.db().location() != &rebuilt || state.read.applied() < head {
+        assert!(
+            Instant::now() < deadline,
+            "the server did not switch and catch up"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let live = dump(&state.read.db()).await;
+    let fresh = dump(&super::read_models(&store).await).await;
+    assert!(live.len() > 500, "{} rows", live.len());
+    assert_eq!(live, fresh);
 }
