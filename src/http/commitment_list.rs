@@ -35,6 +35,7 @@ pub struct ListParams {
     #[param(value_type = Option<String>)]
     pub sdg_target: Option<SdgTargetCode>,
     /// Only commitments in this status on `as_of`.
+    #[param(inline)]
     pub status: Option<StatusFilter>,
     /// Only commitments of mechanisms in this region.
     pub region: Option<String>,
@@ -54,6 +55,7 @@ pub struct ListParams {
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(inline)]
     pub format: Option<Format>,
     /// Wait (up to 5 s) until the read models have applied this global position.
     #[param(minimum = 0)]

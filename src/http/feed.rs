@@ -91,6 +91,17 @@ pub struct SubscribeQuery {
     pub after: i64,
 }
 
+/// One Server-Sent Events message of the live tail (the shape of each message on the wire).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SseMessage {
+    /// The event's global position; send it back as `Last-Event-ID` to resume.
+    pub id: String,
+    /// The event type, e.g. `progress_reported` (`error` if the feed failed; reconnect).
+    pub event: String,
+    /// The event as JSON text, shaped like an item of `GET /v1/events` (see `EventView`).
+    pub data: String,
+}
+
 /// Tails the log live: every event after `after`, once, in order, then new ones as they commit.
 #[utoipa::path(
     get,
@@ -98,7 +109,7 @@ pub struct SubscribeQuery {
     tag = "events",
     params(SubscribeQuery),
     responses(
-        (status = 200, description = "An endless text/event-stream; each event's id is its position and its data an event as in /v1/events", content_type = "text/event-stream", body = String),
+        (status = 200, description = "An endless text/event-stream; each event's id is its position and its data an event as in /v1/events", content_type = "text/event-stream", body = SseMessage),
         ReadProblems
     )
 )]

@@ -287,6 +287,7 @@ pub struct TimelineParams {
     #[param(value_type = Option<String>)]
     pub mechanism: Option<MechanismId>,
     /// `month`, `quarter` (default) or `year`.
+    #[param(inline)]
     pub interval: Option<Interval>,
     /// First day of the series (default 2018-01-01).
     #[param(value_type = Option<String>, format = Date)]

@@ -40,6 +40,13 @@ pub struct ClockParams {
 /// Resolves the clock parameters, waiting for the read models where the request needs it.
 pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, ApiError> {
     if let Some(position) = params.min_position {
+        // A position beyond the head was never handed out by a write: waiting cannot help.
+        let head = state.store.head().await?;
+        if position > head {
+            return Err(ApiError::BadRequest(format!(
+                "min_position {position} is beyond the last event written ({head})"
+            )));
+        }
         wait_until_applied(state, position).await?;
     }
     let now = OffsetDateTime::now_utc();
