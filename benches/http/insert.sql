@@ -1,0 +1,2 @@
+-- pgbench: the raw limit, one ~300-byte JSON row per transaction, no ordering guarantee.
+insert into raw_http_baseline (payload) values ('{"status":"in_progress","effective_date":"2024-06-15","percent_complete":57,"narrative":"Load test update: training sessions held with member states and partners","evidence_urls":["https://example.org/report.pdf"],"seq":123,"commitment_id":"01a21ff9-abbe-72eb-b552-576cc211d933"}');
