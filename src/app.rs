@@ -112,12 +112,14 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Some(Command::Demo(args)) => {
             let store = open_store(&url).await?;
-            load_builtin_catalogues(&store)
-                .await
-                .map_err(|error| AppError::Seed(error.to_string()))?;
+            // The demo records history from January 2018 and loads the catalogues at its start;
+            // the seed after it then finds them all and adds nothing.
             let report = crate::demo::run(&store, &args)
                 .await
                 .map_err(|error| AppError::Demo(error.to_string()))?;
+            load_builtin_catalogues(&store)
+                .await
+                .map_err(|error| AppError::Seed(error.to_string()))?;
             println!("{report}");
             Ok(())
         }

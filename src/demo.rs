@@ -13,16 +13,20 @@
 //! - this module: [`run`], which checks the store, streams the history into it and reports;
 //! - `rng`: SplitMix64, the seeded random numbers (a stable stream is part of the promise);
 //! - `mechanisms`, `templates`, `texts`: what the history says;
-//! - `plan`: one commitment's life as a list of timed steps;
-//! - `history`: all steps in recording order, each decided by the domain.
+//! - `plan`: one commitment's life as a list of timed steps (`plan/steps.rs`: what happens to each
+//!   update after it is recorded);
+//! - `history`: all steps in recording order, each decided by the domain
+//!   (`history/commands.rs`: the commands and their words).
 //!
 //! # Same path as a request
 //!
 //! Every append is a command decided by the domain's `decide` on the stream's folded state, with
 //! `Context.now` set to the simulated recording time, appended with `ExpectedVersion::Exact` and
 //! metadata naming a demo token (`demo-secretariat`, `demo-<mechanism>`) and a correlation id.
-//! Only the clock differs: appends go through [`EventStore::append_at`] so that `recorded_at` is
-//! the simulated time and `known_at` views of the past mean something.
+//! The built-in catalogues come first, as the `system` actor with the commands `crate::seed`
+//! uses, so a later start finds them and adds nothing. Only the clock differs from a request:
+//! appends go through [`EventStore::append_at`] so that `recorded_at` is the simulated time and
+//! `known_at` views of the past mean something.
 //!
 //! # Determinism
 //!
@@ -32,18 +36,21 @@
 //!
 //! # Throughput
 //!
-//! Appends are issued in history order and kept in flight [`IN_FLIGHT`] at a time, so the store's
-//! group commit writes them in batches of up to 2,000 events per transaction. Several appends to
-//! one stream may be in flight together: they reach the single writer in the order issued (one
-//! task issues them, through FIFO queues), and the writer applies each batch in order, so each
-//! expected version is met.
+//! Appends are issued in history order and kept in flight 3,000 at a time, so the store's
+//! group commit writes them in batches of up to 2,000 events per transaction. One task issues
+//! them, outside tokio's cooperative budget, so each append reaches the store's FIFO queue on its
+//! first poll, in history order: positions follow simulated time, and several appends to one
+//! stream may be in flight together because the writer applies them in order. (Should an append
+//! ever overtake an earlier one of its stream, it is refused and sent again; see
+//! `append_in_order`.)
 //!
 //! # Running it twice
 //!
 //! The history starts in 2018 and recording times never decrease along the log, so it can only be
 //! loaded into an empty store. On a store that already holds the demo (found by the secretariat's
 //! token on the first mechanism) the demo says so and adds nothing; on any other non-empty store it
-//! refuses with an error.
+//! refuses with an error. (A load that was interrupted leaves part of the demo behind, which a
+//! second run also reports as present: start again with a fresh database.)
 
 mod history;
 mod mechanisms;
@@ -63,13 +70,16 @@ use compact_events::event::Event;
 use compact_events::event::commitment::CommitmentEvent;
 use compact_events::event::mechanism::MechanismEvent;
 use futures_util::StreamExt;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::cli::DemoArgs;
 use crate::commands::role_name;
-use crate::store::{AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError};
+use crate::store::{
+    AppendRequest, AppendResult, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError,
+};
 
 use self::history::{Decided, History, Params, SECRETARIAT_TOKEN};
 use self::mechanisms::MECHANISMS;
@@ -77,7 +87,7 @@ use self::plan::FIRST_COMMITMENT;
 
 /// How many appends are in flight at once: enough to fill the group commit's batches (2,000
 /// events) while the next ones are being decided, well under its queue depth (4,096).
-const IN_FLIGHT: usize = 1_024;
+const IN_FLIGHT: usize = 3_000;
 
 /// What the demo wrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
@@ -242,6 +252,11 @@ async fn load<S: EventStore>(
     })?;
     bar.set_length(history.planned_events() as u64);
     bar.set_message(format!("{} commitments", history.commitments()));
+    tracing::debug!(
+        commitments = history.commitments(),
+        events = history.planned_events(),
+        "demo history planned"
+    );
 
     let mut report = DemoReport::default();
     let mut skipped = 0_u64;
@@ -253,28 +268,32 @@ async fn load<S: EventStore>(
             None
         }
     });
-    let mut appends = futures_util::stream::iter(decided)
-        .map(|decided| {
-            let (request, at) = to_request(&decided);
-            async move {
-                let result = store.append_at(request, at).await;
+    // Unconstrained: without tokio's cooperative budget, the first poll of each append always
+    // reaches the store's queue, so appends reach the writer in the order they are issued.
+    let loaded = tokio::task::unconstrained(async {
+        let mut appends = futures_util::stream::iter(decided)
+            .map(|decided| async move {
+                let result = append_in_order(store, &decided).await;
                 (result, decided)
+            })
+            .buffered(IN_FLIGHT);
+        while let Some((result, decided)) = appends.next().await {
+            result?;
+            let before = report.events;
+            for event in &decided.events {
+                report.count(event);
             }
-        })
-        .buffered(IN_FLIGHT);
-    while let Some((result, decided)) = appends.next().await {
-        result?;
-        let before = report.events;
-        for event in &decided.events {
-            report.count(event);
+            bar.inc(decided.events.len() as u64);
+            if before / 4_096 != report.events / 4_096 {
+                let (year, month) = (decided.at.year(), u8::from(decided.at.month()));
+                bar.set_message(format!("at {year}-{month:02}"));
+            }
         }
-        bar.inc(decided.events.len() as u64);
-        if before / 4_096 != report.events / 4_096 {
-            bar.set_message(format!("recorded up to {}", decided.at.date()));
-        }
-    }
-    drop(appends);
+        Ok::<(), DemoError>(())
+    })
+    .await;
     bar.finish_and_clear();
+    loaded?;
     report.skipped = skipped;
     report.elapsed = started.elapsed();
     Ok(report)
@@ -302,12 +321,37 @@ async fn check_store<S: EventStore>(store: &S) -> Result<Option<DemoReport>, Dem
         .read_all(head - 1, 1)
         .await?
         .first()
-        .map(|event| event.recorded_at.to_string())
+        .and_then(|event| event.recorded_at.format(&Rfc3339).ok())
         .unwrap_or_default();
     Err(DemoError::NotEmpty {
         events: head,
         latest,
     })
+}
+
+/// Appends one decision at its simulated time.
+///
+/// Appends to one stream are issued in order and reach the writer in that order, so the expected
+/// version is met. Should an earlier append to the same stream ever arrive after this one, the
+/// store refuses this one (nothing is written) with the stream still behind; it is then sent
+/// again once the earlier one had time to land.
+async fn append_in_order<S: EventStore>(
+    store: &S,
+    decided: &Decided,
+) -> Result<AppendResult, StoreError> {
+    let mut attempts = 0;
+    loop {
+        let (request, at) = to_request(decided);
+        match store.append_at(request, at).await {
+            Err(StoreError::WrongExpectedVersion { actual, .. })
+                if actual < decided.expected_version && attempts < 500 =>
+            {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            result => return result,
+        }
+    }
 }
 
 /// The append for a decision, as `crate::commands::execute` builds it, with its simulated time.
@@ -340,11 +384,18 @@ fn to_request(decided: &Decided) -> (AppendRequest, OffsetDateTime) {
 
 fn visible_bar() -> ProgressBar {
     let bar = ProgressBar::new(0);
+    // Short enough for an 80-column terminal, so the bar never wraps.
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} demo [{bar:30}] {human_pos}/{human_len} events, {per_sec}, eta {eta} — {msg}",
+        "{spinner} [{bar:20}] {human_pos}/{human_len} events {rate} eta {eta} {msg}",
     ) {
-        bar.set_style(style.progress_chars("=> "));
+        let style = style
+            .with_key("rate", |state: &ProgressState, out: &mut dyn fmt::Write| {
+                let _ = write!(out, "{:.0}/s", state.per_sec());
+            })
+            .progress_chars("=> ");
+        bar.set_style(style);
     }
+    bar.set_message("planning");
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }

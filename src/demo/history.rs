@@ -9,6 +9,8 @@
 //! not decide. The history is pure: no store, no clock, so the same seed and end date give the
 //! same decisions (the tests compare two runs).
 
+mod commands;
+
 use std::collections::HashSet;
 
 use compact_events::catalogue::{self, Catalogue};
@@ -16,11 +18,8 @@ use compact_events::command::CommitmentCommand;
 use compact_events::command::add_recommendation::{AddRecommendation, RecommendationState};
 use compact_events::command::add_review_point::{AddReviewPoint, ReviewPointState};
 use compact_events::command::load_catalogue::{CatalogueCommand, CatalogueState};
-use compact_events::command::make_commitment::MakeCommitment;
 use compact_events::command::register_mechanism::{MechanismState, RegisterMechanism};
-use compact_events::command::report_progress::ReportProgress;
 use compact_events::command::retract_progress::RetractProgress;
-use compact_events::command::revise_commitment::ReviseCommitment;
 use compact_events::command::validate_progress::ValidateProgress;
 use compact_events::command::withdraw_commitment::WithdrawCommitment;
 use compact_events::commitment::CommitmentState;
@@ -28,30 +27,23 @@ use compact_events::context::{Actor, Context, Lookup, Role};
 use compact_events::decider::Decider;
 use compact_events::error::DomainError;
 use compact_events::event::Event;
-use compact_events::event::commitment::{
-    CommitmentChanges, CommitmentEvent, Decision, Indicator, ProgressStatus,
-};
-use compact_events::ids::{MechanismId, ObjectiveNumber, Percent, RecommendationId, SdgTargetCode};
-use compact_events::quantity::Quantity;
+use compact_events::event::commitment::{CommitmentEvent, Decision};
+use compact_events::ids::{MechanismId, RecommendationId, SdgTargetCode};
 use compact_events::stream::StreamId;
 use time::macros::{date, time};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::mechanisms::MECHANISMS;
-use super::plan::{
-    Action, Blueprint, Cause, GRCP7, MARRAKECH, Micros, Report, Revision, date_of, plan_commitment,
-    quarter_end, round_nicely,
-};
+use super::plan::{Action, Blueprint, Micros, date_of, plan_commitment};
 use super::rng::Rng;
-use super::templates::{IndicatorTemplate, TEMPLATES};
 use super::texts;
 
 /// The token id of the demo's secretariat (admin); reporters are `demo-<mechanism slug>`.
 pub(crate) const SECRETARIAT_TOKEN: &str = "demo-secretariat";
 
-/// The most commitments a demo plans, whatever `--events` asks: a guard against a typo with too
-/// many zeros filling the disk (about 120 million events).
-const MAX_COMMITMENTS: usize = 10_000_000;
+/// The most commitments a demo plans, whatever `--commitments` or `--events` ask: about 13 million
+/// events, a few GB of memory while loading. A guard against a typo with too many zeros.
+const MAX_COMMITMENTS: usize = 1_000_000;
 
 /// When the demo's store is first started and the built-in catalogues are loaded.
 const CATALOGUES_LOADED: Date = date!(2018 - 01 - 08);
@@ -150,7 +142,7 @@ impl History {
             .map(|decided| decided.events.len())
             .sum::<usize>();
 
-        let mut blueprints = Vec::with_capacity(params.commitments);
+        let mut blueprints = Vec::with_capacity(params.commitments.min(MAX_COMMITMENTS));
         let mut planned = base;
         while blueprints.len() < MAX_COMMITMENTS
             && (blueprints.len() < params.commitments
@@ -229,11 +221,11 @@ impl History {
         let (command, actor) = match planned.action {
             Action::Make => {
                 let actor = if rng.chance(150) { admin } else { reporter };
-                let command = make(blueprint).map_err(skip)?;
+                let command = commands::make(blueprint).map_err(skip)?;
                 (CommitmentCommand::Make(command), actor)
             }
             Action::Report(report) => (
-                CommitmentCommand::ReportProgress(progress(blueprint, &report, &mut rng)),
+                CommitmentCommand::ReportProgress(commands::progress(blueprint, &report, &mut rng)),
                 reporter,
             ),
             Action::Retract { report } => {
@@ -265,7 +257,7 @@ impl History {
             }
             Action::Revise(revision) => {
                 let actor = if rng.chance(200) { admin } else { reporter };
-                let command = revise(
+                let command = commands::revise(
                     blueprint,
                     &live.state,
                     revision,
@@ -524,237 +516,4 @@ fn seq_of(live: &Live, number: u16) -> Option<u32> {
 fn to_time(at: Micros) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(at) * 1_000)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
-/// The command that makes the commitment.
-fn make(blueprint: &Blueprint) -> Result<MakeCommitment, String> {
-    let template = &TEMPLATES[blueprint.template];
-    let mechanism = &MECHANISMS[blueprint.mechanism];
-    let mut objectives = vec![template.objective];
-    objectives.extend(blueprint.secondary_objective);
-    let gcm_objectives = objectives
-        .into_iter()
-        .map(|n| ObjectiveNumber::new(i64::from(n)).map_err(|error| error.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let sdg_targets = template
-        .sdg_targets
-        .iter()
-        .map(|code| SdgTargetCode::parse(code).map_err(|error| error.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let recommendation_ids = template
-        .recommendations
-        .iter()
-        .map(|id| RecommendationId::parse(id).map_err(|error| error.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let venue = mechanism.venues[blueprint.venue];
-    let agreed = match blueprint.made_on {
-        GRCP7 => "Announced at GRCP 7, the Seventh Global Meeting of Chairs and Secretariats of Regional, Inter-regional and Global Consultative Processes on Migration, Geneva, 11 October 2017.".to_owned(),
-        MARRAKECH => "Announced at the Intergovernmental Conference to Adopt the Global Compact for Migration, Marrakech, 10 December 2018.".to_owned(),
-        made_on => format!(
-            "Agreed at the {} in {venue} on {}.",
-            texts::MEETINGS[blueprint.meeting],
-            long_date(made_on)
-        ),
-    };
-    let description = format!(
-        "{} {agreed}",
-        template.description.replace("{m}", mechanism.short)
-    );
-    let indicator = match (template.indicator, blueprint.indicator) {
-        (Some(shape), Some((baseline, target))) => Some(Indicator {
-            name: shape.name.to_owned(),
-            unit: shape.unit.to_owned(),
-            baseline: Some(quantity(&shape, baseline)?),
-            target: Some(quantity(&shape, target)?),
-        }),
-        _ => None,
-    };
-    Ok(MakeCommitment {
-        commitment_id: blueprint.id,
-        mechanism_id: MechanismId::parse(mechanism.slug).map_err(|error| error.to_string())?,
-        title: template.title.to_owned(),
-        description,
-        gcm_objectives,
-        sdg_targets,
-        recommendation_ids,
-        made_on: Some(blueprint.made_on),
-        due_date: blueprint.due_date,
-        indicator,
-    })
-}
-
-/// The command that logs a planned update, with its narrative and evidence.
-fn progress(blueprint: &Blueprint, report: &Report, rng: &mut Rng) -> ReportProgress {
-    let template = &TEMPLATES[blueprint.template];
-    let mechanism = &MECHANISMS[blueprint.mechanism];
-    let venue = *rng.pick(mechanism.venues);
-    let (narratives, cause) = match report.status {
-        ProgressStatus::Planned => (texts::PLANNED, ""),
-        ProgressStatus::InProgress => (texts::IN_PROGRESS, ""),
-        ProgressStatus::Delayed => (texts::DELAYED, cause_text(report.cause)),
-        ProgressStatus::Achieved => (texts::ACHIEVED, ""),
-        ProgressStatus::Discontinued => (texts::DISCONTINUED, cause_text(report.cause)),
-    };
-    let mut narrative = texts::fill(
-        *rng.pick(narratives),
-        template.work,
-        venue,
-        report.percent,
-        cause,
-    );
-    if report.correction {
-        narrative = format!("{} {narrative}", texts::CORRECTION);
-    }
-    let percent_complete = (blueprint.reports_percent || report.status == ProgressStatus::Achieved)
-        .then(|| Percent::new(i64::from(report.percent)).ok())
-        .flatten();
-    let indicator_value = match (template.indicator, blueprint.indicator, percent_complete) {
-        (Some(shape), Some((baseline, target)), Some(percent)) if rng.chance(850) => {
-            let value = baseline + (target - baseline) * i64::from(percent.get()) / 100;
-            let quantity = quantity(&shape, value).ok();
-            if let Some(quantity) = &quantity {
-                narrative = format!("{narrative} Indicator: {quantity} {}.", shape.unit);
-            }
-            quantity
-        }
-        _ => None,
-    };
-    let effective = report.effective;
-    let folder = format!(
-        "https://evidence.example.org/{}/{}/{:02}",
-        mechanism.slug,
-        effective.year(),
-        u8::from(effective.month())
-    );
-    let evidence_urls = match (report.status, rng.weighted(&[250, 600, 150])) {
-        (ProgressStatus::Planned, _) | (_, 0) => Vec::new(),
-        (_, 1) => vec![format!(
-            "{folder}/progress-report-{}.pdf",
-            report.number + 1
-        )],
-        _ => vec![
-            format!("{folder}/progress-report-{}.pdf", report.number + 1),
-            format!("{folder}/meeting-summary.pdf"),
-        ],
-    };
-    ReportProgress {
-        status: report.status,
-        effective_date: effective,
-        percent_complete,
-        indicator_value,
-        narrative,
-        evidence_urls,
-    }
-}
-
-/// The command for a planned revision, computed from the commitment as it stands so that it
-/// always changes something.
-fn revise(
-    blueprint: &Blueprint,
-    state: &CommitmentState,
-    revision: Revision,
-    today: Date,
-    rng: &mut Rng,
-) -> Result<ReviseCommitment, String> {
-    let current = state
-        .commitment
-        .as_ref()
-        .ok_or_else(|| "revision before the commitment was made".to_owned())?;
-    let template = &TEMPLATES[blueprint.template];
-    let year = today.year().to_string();
-    let later_due = |months: u8| {
-        let from = current.due_date.unwrap_or(today).max(today);
-        quarter_end(from + Duration::days(i64::from(months) * 30))
-    };
-    let mut changes = CommitmentChanges::default();
-    let reason = match revision {
-        Revision::ExtendDue { months } => {
-            changes.due_date = Some(Some(later_due(months)));
-            rng.pick(texts::EXTENSION_REASONS).replace("{year}", &year)
-        }
-        Revision::PhaseTwo { months } => {
-            changes.title = Some(format!("{} (phase II)", current.title));
-            changes.description = Some(format!(
-                "{} Phase II extends the work to all member States.",
-                current.description
-            ));
-            changes.due_date = Some(Some(later_due(months)));
-            texts::PHASE_TWO_REASON.replace("{year}", &year)
-        }
-        Revision::AddTarget => {
-            let extra = template
-                .extra_targets
-                .iter()
-                .filter_map(|code| SdgTargetCode::parse(code).ok())
-                .find(|code| !current.sdg_targets.contains(code))
-                .ok_or_else(|| "no SDG target left to add".to_owned())?;
-            let mut targets = current.sdg_targets.clone();
-            targets.push(extra);
-            changes.sdg_targets = Some(targets);
-            texts::ADD_TARGET_REASON.to_owned()
-        }
-        Revision::AddRecommendation => {
-            let extra = ["grcp7-7.6", "grcp7-8.2", "grcp7-7.2", "grcp7-8.1"]
-                .iter()
-                .filter_map(|id| RecommendationId::parse(id).ok())
-                .find(|id| !current.recommendation_ids.contains(id))
-                .ok_or_else(|| "no recommendation left to add".to_owned())?;
-            let mut recommendations = current.recommendation_ids.clone();
-            recommendations.push(extra);
-            changes.recommendation_ids = Some(recommendations);
-            texts::ADD_RECOMMENDATION_REASON.to_owned()
-        }
-        Revision::EarlierMadeOn { months } => {
-            let earlier = (current.made_on - Duration::days(i64::from(months) * 30)).max(GRCP7);
-            changes.made_on = Some(earlier);
-            texts::MADE_ON_REASON.to_owned()
-        }
-        Revision::RaiseTarget => {
-            let (shape, (_, target)) = template
-                .indicator
-                .zip(blueprint.indicator)
-                .ok_or_else(|| "no indicator to raise".to_owned())?;
-            let indicator = current
-                .indicator
-                .clone()
-                .ok_or_else(|| "no indicator to raise".to_owned())?;
-            let raised = round_nicely(target + (target / 5).max(1));
-            changes.indicator = Some(Some(Indicator {
-                target: Some(quantity(&shape, raised.max(target + 1))?),
-                ..indicator
-            }));
-            texts::TARGET_REASON.to_owned()
-        }
-    };
-    Ok(ReviseCommitment { changes, reason })
-}
-
-fn cause_text(cause: Cause) -> &'static str {
-    match cause {
-        Cause::None => "",
-        Cause::Covid => texts::COVID_CAUSE,
-        Cause::Delay(index) => texts::DELAY_CAUSES
-            .get(usize::from(index))
-            .copied()
-            .unwrap_or_default(),
-        Cause::Stop(index) => texts::STOP_CAUSES
-            .get(usize::from(index))
-            .copied()
-            .unwrap_or_default(),
-    }
-}
-
-/// An indicator value as a [`Quantity`], in whole units or tenths.
-fn quantity(shape: &IndicatorTemplate, value: i64) -> Result<Quantity, String> {
-    let text = if shape.tenths {
-        format!("{}.{}", value / 10, value.rem_euclid(10))
-    } else {
-        value.to_string()
-    };
-    Quantity::parse(&text).map_err(|error| error.to_string())
-}
-
-/// "14 March 2019".
-fn long_date(day: Date) -> String {
-    format!("{} {} {}", day.day(), day.month(), day.year())
 }

@@ -18,12 +18,15 @@
 //! periods before it. Some mechanisms go silent 12–24 months (freshness `due`) or over 24 months
 //! (`overdue`) before today.
 
+mod steps;
+
 use compact_events::event::commitment::{Decision, ProgressStatus};
 use compact_events::ids::CommitmentId;
 use time::macros::date;
 use time::{Date, Duration};
 use uuid::Builder;
 
+use self::steps::Planner;
 use super::mechanisms::MECHANISMS;
 use super::rng::Rng;
 use super::templates::TEMPLATES;
@@ -170,7 +173,7 @@ pub(crate) enum Revision {
 /// Features the first commitments are forced to show, so that even a small demo has every kind
 /// of event and every freshness state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Showcase {
+pub(super) enum Showcase {
     LateAroundImrf,
     RetractAndCorrect,
     RejectAndResubmit,
@@ -232,7 +235,7 @@ pub(crate) fn plan_commitment(seed: u64, index: u64, end: Date) -> Blueprint {
         Some(Showcase::Achieved) => Outcome::Achieved,
         Some(Showcase::Discontinued) => Outcome::Discontinued,
         Some(_) => Outcome::Ongoing,
-        None => match rng.weighted(&[450, 330, 120, 100]) {
+        None => match rng.weighted(&[520, 280, 110, 90]) {
             0 => Outcome::Achieved,
             1 => Outcome::Ongoing,
             2 => Outcome::Stalled {
@@ -416,11 +419,15 @@ fn made_on(rng: &mut Rng, recorded_on: Date) -> Date {
 
 /// One point of the planned path, in effective time.
 #[derive(Debug, Clone, Copy)]
-struct PathPoint {
-    effective: Date,
-    status: ProgressStatus,
-    percent: u8,
-    cause: Cause,
+pub(super) struct PathPoint {
+    /// The day it applies to.
+    pub(super) effective: Date,
+    /// The status on that day.
+    pub(super) status: ProgressStatus,
+    /// How far along.
+    pub(super) percent: u8,
+    /// Why it is delayed or stopped.
+    pub(super) cause: Cause,
 }
 
 /// The commitment's progress in effective time, until a final status or the end of the timeline.
@@ -435,7 +442,7 @@ fn progress_path(
     let achieve_on = made_on + Duration::days(life_days);
     let turn_on = made_on + Duration::days(life_days * rng.between(35, 80) / 100);
     let stop_on = turn_on + Duration::days(rng.between(200, 700));
-    let cadence: i64 = *rng.pick(&[91, 120, 182, 182, 365]);
+    let cadence: i64 = *rng.pick(&[120, 182, 182, 365, 365]);
     let mut effective = made_on + Duration::days(rng.between(30, 150));
     let mut points: Vec<PathPoint> = Vec::new();
     let mut percent: u8 = 0;
@@ -449,17 +456,17 @@ fn progress_path(
         } else if outcome == Outcome::Achieved && effective >= achieve_on {
             percent = 100;
             (ProgressStatus::Achieved, Cause::None)
-        } else if outcome == Outcome::Discontinued && effective >= turn_on {
-            (ProgressStatus::Discontinued, stop_cause(rng))
-        } else if matches!(outcome, Outcome::Stalled { then_stop: true }) && effective >= stop_on {
+        } else if (outcome == Outcome::Discontinued && effective >= turn_on)
+            || (matches!(outcome, Outcome::Stalled { then_stop: true }) && effective >= stop_on)
+        {
             (ProgressStatus::Discontinued, stop_cause(rng))
         } else if matches!(outcome, Outcome::Stalled { .. }) && effective >= turn_on {
             (ProgressStatus::Delayed, delay_cause(rng))
         } else if (COVID_START..=COVID_END).contains(&effective) && rng.chance(350) {
             (ProgressStatus::Delayed, Cause::Covid)
-        } else if due_date.is_some_and(|due| effective > due) && rng.chance(500) {
-            (ProgressStatus::Delayed, delay_cause(rng))
-        } else if rng.chance(60) {
+        } else if (due_date.is_some_and(|due| effective > due) && rng.chance(350)) || rng.chance(40)
+        {
+            // Often when past due, and now and then a slip for a local reason.
             (ProgressStatus::Delayed, delay_cause(rng))
         } else {
             percent = percent.max(along);
@@ -488,265 +495,6 @@ fn delay_cause(rng: &mut Rng) -> Cause {
 
 fn stop_cause(rng: &mut Rng) -> Cause {
     Cause::Stop(u8::try_from(rng.index(STOP_CAUSES.len())).unwrap_or(0))
-}
-
-/// Collects a commitment's steps.
-struct Planner {
-    rng: Rng,
-    steps: Vec<Step>,
-    next_number: u16,
-    end: Micros,
-}
-
-impl Planner {
-    /// A working-hours time on `day` (07:00–18:00 UTC), with microseconds.
-    fn time_on(&mut self, day: Date) -> Micros {
-        midnight(day)
-            + self.rng.between(7 * 3_600, 18 * 3_600 - 1) * 1_000_000
-            + self.rng.between(0, 999_999)
-    }
-
-    /// A time `low..=high` days after `after`.
-    fn days_after(&mut self, after: Micros, low: i64, high: i64) -> Micros {
-        let day = date_of(after) + Duration::days(self.rng.between(low, high));
-        self.time_on(day)
-    }
-
-    /// Adds a step if it falls before the end of the timeline; says whether it did.
-    fn push(&mut self, at: Micros, action: Action) -> bool {
-        if at >= self.end {
-            return false;
-        }
-        self.steps.push(Step { at, action });
-        true
-    }
-
-    fn new_report(&mut self, point: &PathPoint, correction: bool) -> Report {
-        let number = self.next_number;
-        self.next_number = self.next_number.saturating_add(1);
-        Report {
-            number,
-            status: point.status,
-            effective: point.effective,
-            percent: point.percent,
-            cause: point.cause,
-            correction,
-        }
-    }
-
-    /// Gives each point of the path a recording time, and plans what happens to each update.
-    fn record_reports(
-        &mut self,
-        path: &[PathPoint],
-        entered: Micros,
-        cutoff: Micros,
-        late_around_imrf: bool,
-        showcase: Option<Showcase>,
-    ) {
-        let entered_on = date_of(entered);
-        let imrf_window = date!(2021 - 07 - 01)..IMRF_2022;
-        let mut first = true;
-        for point in path {
-            let recorded = if point.effective < entered_on {
-                // Work done before the commitment was entered is reported when it is entered.
-                self.days_after(entered, 1, 20)
-            } else if late_around_imrf && imrf_window.contains(&point.effective) {
-                // Reported in a batch after IMRF 2022 for periods before it: `as_of` views of the
-                // forum's dates change, `known_at` views of them do not.
-                let day = IMRF_2022 + Duration::days(self.rng.between(1, 150));
-                self.time_on(day.max(point.effective))
-            } else if self.rng.chance(60) {
-                self.days_after(midnight(point.effective), 90, 400)
-            } else {
-                self.days_after(midnight(point.effective), 3, 45)
-            };
-            if recorded >= cutoff || recorded <= entered {
-                continue;
-            }
-            let report = self.new_report(point, false);
-            if !self.push(recorded, Action::Report(report)) {
-                continue;
-            }
-            let forced = if first { showcase } else { None };
-            first = false;
-            self.plan_aftermath(point, report.number, recorded, forced);
-        }
-    }
-
-    /// Plans the retraction or the secretariat's review of one update.
-    fn plan_aftermath(
-        &mut self,
-        point: &PathPoint,
-        number: u16,
-        recorded: Micros,
-        forced: Option<Showcase>,
-    ) {
-        let retract = match forced {
-            Some(Showcase::RetractAndCorrect) => true,
-            Some(_) => false,
-            None => self.rng.chance(45),
-        };
-        if retract {
-            let at = self.days_after(recorded, 1, 30);
-            if self.push(at, Action::Retract { report: number })
-                && (forced.is_some() || self.rng.chance(700))
-            {
-                self.plan_correction(point, at);
-            }
-            return;
-        }
-        let decision = match forced {
-            Some(Showcase::RejectAndResubmit) => Some(Decision::Rejected),
-            Some(Showcase::ChangeOfMind) => Some(Decision::Validated),
-            _ => match self.rng.weighted(&[650, 40, 310]) {
-                0 => Some(Decision::Validated),
-                1 => Some(Decision::Rejected),
-                _ => None,
-            },
-        };
-        let Some(decision) = decision else {
-            return;
-        };
-        let at = self.days_after(recorded, 7, 120);
-        let review = Action::Review {
-            report: number,
-            decision,
-            reconsidered: false,
-        };
-        if !self.push(at, review) {
-            return;
-        }
-        match decision {
-            Decision::Validated
-                if forced == Some(Showcase::ChangeOfMind) || self.rng.chance(20) =>
-            {
-                let later = self.days_after(at, 30, 200);
-                self.push(
-                    later,
-                    Action::Review {
-                        report: number,
-                        decision: Decision::Rejected,
-                        reconsidered: true,
-                    },
-                );
-            }
-            Decision::Validated => {}
-            Decision::Rejected if forced.is_none() && self.rng.chance(300) => {
-                let later = self.days_after(at, 10, 90);
-                self.push(
-                    later,
-                    Action::Review {
-                        report: number,
-                        decision: Decision::Validated,
-                        reconsidered: true,
-                    },
-                );
-            }
-            Decision::Rejected => {
-                if forced.is_some() || self.rng.chance(500) {
-                    let later = self.days_after(at, 5, 40);
-                    self.plan_correction_at(point, later);
-                }
-            }
-        }
-    }
-
-    fn plan_correction(&mut self, point: &PathPoint, retracted: Micros) {
-        let at = self.days_after(retracted, 1, 10);
-        self.plan_correction_at(point, at);
-    }
-
-    /// A corrected update for the same period, validated later more often than not.
-    fn plan_correction_at(&mut self, point: &PathPoint, at: Micros) {
-        let mut corrected = *point;
-        if corrected.status == ProgressStatus::InProgress {
-            let shift = self.rng.between(-1, 1) * 5;
-            let percent = (i64::from(corrected.percent) + shift).clamp(0, 95);
-            corrected.percent = u8::try_from(percent).unwrap_or(corrected.percent);
-        }
-        let report = self.new_report(&corrected, true);
-        if self.push(at, Action::Report(report)) && self.rng.chance(800) {
-            let review_at = self.days_after(at, 7, 60);
-            self.push(
-                review_at,
-                Action::Review {
-                    report: report.number,
-                    decision: Decision::Validated,
-                    reconsidered: false,
-                },
-            );
-        }
-    }
-
-    fn plan_revisions(
-        &mut self,
-        entered: Micros,
-        showcase: Option<Showcase>,
-        template: usize,
-        made_on: Date,
-        has_indicator: bool,
-    ) {
-        let count = match showcase {
-            Some(Showcase::Revised) => 2,
-            Some(_) => 0,
-            None => match self.rng.weighted(&[780, 180, 40]) {
-                0 => 0,
-                1 => 1,
-                _ => 2,
-            },
-        };
-        let mut used: Vec<usize> = Vec::new();
-        for _ in 0..count {
-            // Kinds: extend due date, second phase, add target, add recommendation, earlier
-            // made_on, raise indicator target; each at most once, and only where it can change
-            // something.
-            let mut weights = [30_u32, 10, 15, 15, 10, 10];
-            if TEMPLATES[template].extra_targets.is_empty() {
-                weights[2] = 0;
-            }
-            if made_on <= GRCP7 + Duration::days(60) {
-                weights[4] = 0;
-            }
-            if !has_indicator {
-                weights[5] = 0;
-            }
-            for kind in &used {
-                weights[*kind] = 0;
-            }
-            if showcase == Some(Showcase::Revised) {
-                weights = if used.is_empty() {
-                    [1, 0, 0, 0, 0, 0]
-                } else {
-                    [0, 1, 0, 0, 0, 0]
-                };
-            }
-            let kind = self.rng.weighted(&weights);
-            used.push(kind);
-            let revision = match kind {
-                0 => Revision::ExtendDue {
-                    months: u8::try_from(self.rng.between(6, 24)).unwrap_or(12),
-                },
-                1 => Revision::PhaseTwo {
-                    months: u8::try_from(self.rng.between(18, 36)).unwrap_or(24),
-                },
-                2 => Revision::AddTarget,
-                3 => Revision::AddRecommendation,
-                4 => Revision::EarlierMadeOn {
-                    months: u8::try_from(self.rng.between(1, 2)).unwrap_or(1),
-                },
-                _ => Revision::RaiseTarget,
-            };
-            let span = (date_of(self.end) - date_of(entered)).whole_days();
-            let at = self.days_after(entered, 30, span.max(31));
-            self.push(at, Action::Revise(revision));
-        }
-    }
-
-    fn plan_withdrawal(&mut self, entered: Micros) {
-        let span = (date_of(self.end) - date_of(entered)).whole_days();
-        let at = self.days_after(entered, 60, span.max(61));
-        self.push(at, Action::Withdraw);
-    }
 }
 
 /// `day` plus a random number of days in `0..=spread`, at most `last_day`.

@@ -298,17 +298,26 @@ fn the_report_is_one_line() {
 
 #[tokio::test]
 async fn a_small_demo_loads_into_sqlite_with_a_sound_chain_and_every_event_type() {
+    load_and_check(params(2017, 40)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_larger_demo_loads_in_history_order_on_a_multi_threaded_runtime() {
+    load_and_check(params(11, 600)).await;
+}
+
+/// Loads a demo into a fresh SQLite store and checks what the store holds.
+async fn load_and_check(params: Params) {
     let directory = tempfile::tempdir().expect("temporary directory");
     let store = SqliteStore::open(&directory.path().join("demo.db"))
         .await
         .expect("store");
-    let params = params(2017, 40);
     let report = load(&store, &params, ProgressBar::hidden())
         .await
         .expect("the demo loads");
     assert_eq!(report.skipped, 0);
     assert_eq!(report.mechanisms, MECHANISMS.len() as u64);
-    assert_eq!(report.commitments, 40);
+    assert_eq!(report.commitments, params.commitments as u64);
 
     let verified = store.verify().await.expect("verify");
     assert!(verified.ok, "{verified:?}");
@@ -320,15 +329,19 @@ async fn a_small_demo_loads_into_sqlite_with_a_sound_chain_and_every_event_type(
     for event_type in EVENT_TYPES {
         assert!(types.contains(event_type.name), "no {}", event_type.name);
     }
-    // Recording times are the simulated ones, from the first start in January 2018 on.
+    // Recording times are the simulated ones, in history order, from the first start in January
+    // 2018 on: no append overtook another.
     assert_eq!(events[0].recorded_at.date(), date!(2018 - 01 - 08));
     assert!(events.last().expect("events").recorded_at.date() < TODAY);
     let expected: Vec<_> = decide_all(&params)
         .iter()
-        .flat_map(|d| d.events.iter().map(move |_| d.at))
+        .flat_map(|d| d.events.iter().map(move |_| (d.stream_id.clone(), d.at)))
         .collect();
-    let recorded: Vec<_> = events.iter().map(|e| e.recorded_at).collect();
-    assert_eq!(recorded, expected);
+    let recorded: Vec<_> = events
+        .iter()
+        .map(|e| (e.stream_id.clone(), e.recorded_at))
+        .collect();
+    assert!(recorded == expected, "the log is not in history order");
     let reporter = events
         .iter()
         .find(|e| e.event_type == "progress_reported")

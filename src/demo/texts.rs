@@ -34,7 +34,7 @@ pub(crate) const IN_PROGRESS: &[&str] = &[
 /// Narratives of a `delayed` update.
 pub(crate) const DELAYED: &[&str] = &[
     "Activities on {work} postponed because of {cause}.",
-    "{Work} is behind schedule because of {cause}; a revised timeline will be proposed.",
+    "Work on {work} is behind schedule because of {cause}; a revised timeline will be proposed.",
 ];
 
 /// Narratives of an `achieved` update.

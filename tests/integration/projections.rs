@@ -28,6 +28,16 @@ for_each_backend!(
     a_late_report_changes_as_of_views_of_the_past_but_not_known_at_views,
 );
 
+/// One group's counts, as both sides compute them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct GroupTally {
+    by_status: BTreeMap<String, i64>,
+    percent_sum: i64,
+    percent_count: i64,
+    mechanisms: BTreeSet<String>,
+    freshness: BTreeMap<Freshness, i64>,
+}
+
 /// What the domain says, folded from every event up to a position.
 struct Recomputed {
     states: BTreeMap<String, CommitmentState>,
@@ -105,8 +115,7 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
     let recomputed = recompute(events, known);
     let known_day = events
         .iter()
-        .filter(|e| e.position <= known)
-        .next_back()
+        .rfind(|e| e.position <= known)
         .map_or(as_of, |e| e.recorded_at.date());
     let clock = Clock {
         as_of,
@@ -139,16 +148,7 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
 
     // Progress per objective and per SDG target: counts, percent sums, mechanisms, freshness.
     for group_by in [GroupBy::Objective, GroupBy::SdgTarget, GroupBy::Mechanism] {
-        let mut expected: BTreeMap<
-            String,
-            (
-                BTreeMap<String, i64>,
-                i64,
-                i64,
-                BTreeSet<String>,
-                BTreeMap<Freshness, i64>,
-            ),
-        > = BTreeMap::new();
+        let mut expected: BTreeMap<String, GroupTally> = BTreeMap::new();
         for (id, (status, percent, freshness)) in &expected_commitments {
             let commitment = recomputed.states[id].commitment.as_ref().unwrap();
             let groups: Vec<String> = match group_by {
@@ -166,54 +166,52 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
             };
             for group in groups {
                 let entry = expected.entry(group).or_default();
-                *entry.0.entry(status.clone()).or_default() += 1;
+                *entry.by_status.entry(status.clone()).or_default() += 1;
                 if status != "withdrawn" {
                     if let Some(percent) = percent {
-                        entry.1 += i64::from(*percent);
-                        entry.2 += 1;
+                        entry.percent_sum += i64::from(*percent);
+                        entry.percent_count += 1;
                     }
-                    *entry.4.entry(*freshness).or_default() += 1;
+                    *entry.freshness.entry(*freshness).or_default() += 1;
                 }
-                entry.3.insert(commitment.mechanism_id.to_string());
+                entry.mechanisms.insert(commitment.mechanism_id.to_string());
             }
         }
-        let actual = query::progress(db, &clock, &Filter::default(), group_by)
-            .await
-            .unwrap();
-        let actual: BTreeMap<
-            String,
-            (
-                BTreeMap<String, i64>,
-                i64,
-                i64,
-                usize,
-                BTreeMap<Freshness, i64>,
-            ),
-        > = actual
+        let actual: BTreeMap<String, GroupTally> =
+            query::progress(db, &clock, &Filter::default(), group_by)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(group, tally)| {
+                    let count = usize::try_from(tally.mechanisms).unwrap();
+                    let tally_view = GroupTally {
+                        by_status: tally.by_status,
+                        percent_sum: tally.percent_sum,
+                        percent_count: tally.percent_count,
+                        // The query counts distinct mechanisms; stand-in names keep the comparison
+                        // on the count alone.
+                        mechanisms: (0..count).map(|n| n.to_string()).collect(),
+                        freshness: tally
+                            .freshness
+                            .into_iter()
+                            .filter(|(_, n)| *n > 0)
+                            .collect(),
+                    };
+                    (group, tally_view)
+                })
+                .collect();
+        let expected: BTreeMap<String, GroupTally> = expected
             .into_iter()
             .map(|(group, tally)| {
-                let freshness = tally
-                    .freshness
-                    .into_iter()
-                    .filter(|(_, n)| *n > 0)
-                    .collect();
-                let mechanisms = usize::try_from(tally.mechanisms).unwrap();
+                let count = tally.mechanisms.len();
+                let mechanisms = (0..count).map(|n| n.to_string()).collect();
                 (
                     group,
-                    (
-                        tally.by_status,
-                        tally.percent_sum,
-                        tally.percent_count,
+                    GroupTally {
                         mechanisms,
-                        freshness,
-                    ),
+                        ..tally
+                    },
                 )
-            })
-            .collect();
-        let expected: BTreeMap<_, _> = expected
-            .into_iter()
-            .map(|(group, (by_status, sum, count, mechanisms, freshness))| {
-                (group, (by_status, sum, count, mechanisms.len(), freshness))
             })
             .collect();
         assert_eq!(actual, expected, "progress by {group_by:?}, {case}");

@@ -76,8 +76,18 @@ pub async fn dump(db: &ReadDb) -> Vec<String> {
 
 const BINARY: &str = env!("CARGO_BIN_EXE_compact-tracker");
 
-fn serve(dir: &std::path::Path) -> std::process::Child {
-    Command::new(BINARY)
+/// A server process, killed (SIGKILL) and reaped when dropped, also when a test fails.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(dir: &std::path::Path) -> Server {
+    let child = Command::new(BINARY)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .current_dir(dir)
         .env_remove("DATABASE_URL")
@@ -86,7 +96,8 @@ fn serve(dir: &std::path::Path) -> std::process::Child {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Server(child)
 }
 
 async fn projected(db: &ReadDb) -> i64 {
@@ -115,15 +126,14 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
 
     // Kill the server (SIGKILL: no chance to finish anything) while it is still catching up. The
     // server creates generation 1 itself, so look only once its file exists.
-    let mut server = serve(dir.path());
+    let server = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
     let live = loop {
         if file.exists()
             && let Ok(db) = ReadDb::open(&location).await
             && projected(&db).await > 0
         {
-            server.kill().unwrap();
-            server.wait().unwrap();
+            drop(server);
             break db;
         }
         assert!(Instant::now() < deadline, "the runner never started");
@@ -138,7 +148,7 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
     );
 
     // Restart and let it finish.
-    let mut server = serve(dir.path());
+    let server = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(120);
     while projected(&live).await < head {
         assert!(
@@ -147,8 +157,7 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    drop(server);
 
     let rebuilt = Command::new(BINARY)
         .args(["rebuild", "--quiet"])
