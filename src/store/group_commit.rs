@@ -19,6 +19,9 @@ use super::{AppendRequest, AppendResult, Position, StoreError};
 /// The most events one transaction takes; bounds transaction size and latency.
 const MAX_BATCH_EVENTS: usize = 2_000;
 
+/// How many times the writer yields, waiting for the previous batch's callers to queue again.
+const MAX_YIELDS: u32 = 32;
+
 /// How many appends may wait for the writer before callers are slowed down (back-pressure).
 const QUEUE_DEPTH: usize = 4_096;
 
@@ -27,10 +30,15 @@ pub trait BatchWriter: Send + 'static {
     /// Takes the write lock, plans and inserts the batch, and commits. Returns one answer per
     /// request and the head position after the commit; `Err` means nothing of the batch is known to
     /// be committed.
+    ///
+    /// With `careful` false the writer skips looking up already-stored event ids: a retried event
+    /// then fails the insert on the unique index, the batch rolls back, and each of its appends is
+    /// retried alone with `careful` true. Retries are rare, so the common path saves a round trip.
     fn write_batch(
         &mut self,
         requests: &[AppendRequest],
         clocks: &[Option<OffsetDateTime>],
+        careful: bool,
     ) -> impl Future<Output = Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error>>
     + Send;
 }
@@ -81,16 +89,28 @@ async fn run<W: BatchWriter>(
     mut receiver: mpsc::Receiver<Pending>,
     head: Arc<watch::Sender<Position>>,
 ) {
+    let mut previous_batch = 0;
     while let Some(first) = receiver.recv().await {
         let mut events = first.request.events.len();
         let mut batch = vec![first];
+        let mut yields = 0;
         while events < MAX_BATCH_EVENTS {
-            let Ok(next) = receiver.try_recv() else {
-                break;
-            };
-            events += next.request.events.len();
-            batch.push(next);
+            match receiver.try_recv() {
+                Ok(next) => {
+                    events += next.request.events.len();
+                    batch.push(next);
+                }
+                // The callers answered by the last commit are usually about to append again;
+                // giving them a moment to queue fills this commit instead of leaving them for the
+                // next one (measured: batches alternated 15 and 1 with 16 writers without this).
+                Err(_) if batch.len() < previous_batch && yields < MAX_YIELDS => {
+                    yields += 1;
+                    tokio::task::yield_now().await;
+                }
+                Err(_) => break,
+            }
         }
+        previous_batch = batch.len();
         let mut requests = Vec::with_capacity(batch.len());
         let mut clocks = Vec::with_capacity(batch.len());
         let mut replies = Vec::with_capacity(batch.len());
@@ -101,7 +121,7 @@ async fn run<W: BatchWriter>(
         }
         let span = tracing::debug_span!("append_batch", appends = requests.len(), events);
         match writer
-            .write_batch(&requests, &clocks)
+            .write_batch(&requests, &clocks, false)
             .instrument(span)
             .await
         {
@@ -112,24 +132,22 @@ async fn run<W: BatchWriter>(
                     let _ = reply.send(result);
                 }
             }
-            Err(error) if requests.len() == 1 => {
-                tracing::warn!(error = %error, "append failed in the database");
-                if let Some(reply) = replies.into_iter().next() {
-                    let _ = reply.send(Err(StoreError::Database(error)));
-                }
-            }
+            // A stored event id (a retry) or a database hiccup: redo each append alone, carefully.
             Err(error) => {
-                tracing::warn!(error = %error, appends = requests.len(), "batch failed; retrying its appends one by one");
+                tracing::debug!(error = %error, appends = requests.len(), "batch failed; retrying its appends one by one");
                 for ((request, clock), reply) in requests.into_iter().zip(clocks).zip(replies) {
                     let result = match writer
-                        .write_batch(std::slice::from_ref(&request), &[clock])
+                        .write_batch(std::slice::from_ref(&request), &[clock], true)
                         .await
                     {
                         Ok((mut results, position)) => {
                             advance(&head, position);
                             results.pop().unwrap_or(Err(StoreError::Closed))
                         }
-                        Err(error) => Err(StoreError::Database(error)),
+                        Err(error) => {
+                            tracing::warn!(error = %error, "append failed in the database");
+                            Err(StoreError::Database(error))
+                        }
                     };
                     let _ = reply.send(result);
                 }

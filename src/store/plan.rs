@@ -98,6 +98,13 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether some append of the batch failed its expected-version check.
+    pub fn has_version_conflict(&self) -> bool {
+        self.results
+            .iter()
+            .any(|result| matches!(result, Err(StoreError::WrongExpectedVersion { .. })))
+    }
+
     /// Decides a batch: requests are taken in order, each seeing the effects of the ones before it.
     /// `clocks[i]`, when given, is the commit time to record for request `i` (imports and the demo
     /// replay history); otherwise `now`. Either way it is raised to the previous event's time.

@@ -73,11 +73,19 @@ impl PostgresStore {
         // the append lock far too long, and failing beats hanging every writer.
         let writer_pool = PgPoolOptions::new()
             .max_connections(1)
+            // The writer's one connection is used back to back; a ping before each batch would
+            // be one more round trip per commit, and a dead connection fails the batch anyway.
+            .test_before_acquire(false)
             .after_connect(|connection, _| {
                 Box::pin(async move {
-                    sqlx::query("set lock_timeout = '10s'")
-                        .execute(connection)
-                        .await?;
+                    // Generic plans cached while the table was nearly empty (sequential scans)
+                    // would outlive its growth: plan each execution for the data at hand.
+                    for setting in [
+                        "set lock_timeout = '10s'",
+                        "set plan_cache_mode = force_custom_plan",
+                    ] {
+                        sqlx::query(setting).execute(&mut *connection).await?;
+                    }
                     Ok(())
                 })
             })
@@ -199,6 +207,7 @@ impl BatchWriter for PostgresWriter {
         &mut self,
         requests: &[AppendRequest],
         clocks: &[Option<OffsetDateTime>],
+        careful: bool,
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
         // The head must be read by a statement that starts after the lock is granted, so that it
@@ -207,14 +216,13 @@ impl BatchWriter for PostgresWriter {
             .bind(APPEND_LOCK)
             .execute(&mut *tx)
             .await?;
-        let head = read_head(&mut *tx).await?;
         let streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
-        let versions = read_stream_versions(&mut tx, &streams).await?;
-        let event_ids: Vec<Uuid> = requests
-            .iter()
-            .flat_map(|r| r.events.iter().map(|e| e.event_id))
-            .collect();
-        let stored = read_stored_identities(&mut tx, &event_ids).await?;
+        let (head, versions) = read_head_and_versions(&mut tx, &streams).await?;
+        let stored = if careful {
+            read_stored_identities(&mut tx, &event_ids(requests)).await?
+        } else {
+            HashMap::new()
+        };
         let mut stored_keys = HashMap::new();
         for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
             if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
@@ -223,7 +231,21 @@ impl BatchWriter for PostgresWriter {
             }
         }
         let now = OffsetDateTime::now_utc();
-        let plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
+        let mut plan = Plan::new(
+            requests,
+            clocks,
+            head,
+            now,
+            versions.clone(),
+            &stored,
+            &stored_keys,
+        );
+        // A version conflict may be a retry of an append that already landed: only the stored
+        // event ids can tell, so look them up now (conflicts are the rare path).
+        if !careful && plan.has_version_conflict() {
+            let stored = read_stored_identities(&mut tx, &event_ids(requests)).await?;
+            plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
+        }
         let Some(last) = plan.rows.last() else {
             tx.rollback().await?;
             return Ok((plan.results, head.position));
@@ -274,6 +296,13 @@ impl BatchWriter for PostgresWriter {
     }
 }
 
+fn event_ids(requests: &[AppendRequest]) -> Vec<Uuid> {
+    requests
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.event_id))
+        .collect()
+}
+
 async fn read_head<'c, E>(executor: E) -> Result<Head, sqlx::Error>
 where
     E: sqlx::Executor<'c, Database = sqlx::Postgres>,
@@ -302,22 +331,54 @@ where
     })
 }
 
-async fn read_stream_versions(
+/// The head and the versions of `streams`, in one round trip. Each version is a `max()` per
+/// stream, which PostgreSQL answers with one backward probe of the (stream_id, stream_version)
+/// index; a `group by` over all the streams' rows read every event of them.
+async fn read_head_and_versions(
     tx: &mut sqlx::PgConnection,
     streams: &[&str],
-) -> Result<HashMap<String, StreamVersion>, sqlx::Error> {
+) -> Result<(Head, HashMap<String, StreamVersion>), sqlx::Error> {
     let rows = sqlx::query(
-        r"select stream_id, max(stream_version) as version
-          from events
-          where stream_id = any($1)
-          group by stream_id",
+        r"select null::text as stream_id, null::bigint as version, position, hash, recorded_at
+          from (select position, hash, recorded_at
+                from events
+                order by position desc
+                limit 1) as head
+          union all
+          select s.stream_id,
+                 (select max(e.stream_version) from events e where e.stream_id = s.stream_id),
+                 null, null, null
+          from unnest($1::text[]) as s(stream_id)",
     )
     .bind(streams)
     .fetch_all(&mut *tx)
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("stream_id")?, row.try_get("version")?)))
-        .collect()
+    let mut head = Head::EMPTY;
+    let mut versions = HashMap::with_capacity(streams.len());
+    for row in &rows {
+        match row.try_get::<Option<String>, _>("stream_id")? {
+            Some(stream_id) => {
+                if let Some(version) = row.try_get::<Option<i64>, _>("version")? {
+                    versions.insert(stream_id, version);
+                }
+            }
+            None => {
+                let position: i64 = row.try_get("position")?;
+                let hash: Vec<u8> = row.try_get("hash")?;
+                head = Head {
+                    position,
+                    hash: EventHash::from_slice(&hash).ok_or_else(|| {
+                        sqlx::Error::Decode(
+                            format!("the stored hash at position {position} is not 32 bytes")
+                                .into(),
+                        )
+                    })?,
+                    recorded_at: Some(row.try_get("recorded_at")?),
+                };
+            }
+        }
+    }
+    Ok((head, versions))
 }
 
 async fn read_stored_identities(

@@ -206,11 +206,16 @@ impl BatchWriter for SqliteWriter {
         &mut self,
         requests: &[AppendRequest],
         clocks: &[Option<OffsetDateTime>],
+        careful: bool,
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let head = read_head(&mut *tx).await?;
         let versions = read_stream_versions(&mut tx, requests).await?;
-        let stored = read_stored_identities(&mut tx, requests).await?;
+        let stored = if careful {
+            read_stored_identities(&mut tx, requests).await?
+        } else {
+            HashMap::new()
+        };
         let mut stored_keys = HashMap::new();
         for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
             if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
@@ -219,7 +224,21 @@ impl BatchWriter for SqliteWriter {
             }
         }
         let now = OffsetDateTime::now_utc();
-        let plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
+        let mut plan = Plan::new(
+            requests,
+            clocks,
+            head,
+            now,
+            versions.clone(),
+            &stored,
+            &stored_keys,
+        );
+        // A version conflict may be a retry of an append that already landed: only the stored
+        // event ids can tell, so look them up now (conflicts are the rare path).
+        if !careful && plan.has_version_conflict() {
+            let stored = read_stored_identities(&mut tx, requests).await?;
+            plan = Plan::new(requests, clocks, head, now, versions, &stored, &stored_keys);
+        }
         if plan.rows.is_empty() {
             tx.rollback().await?;
             return Ok((plan.results, head.position));
@@ -269,18 +288,22 @@ async fn read_stream_versions(
 ) -> Result<HashMap<String, StreamVersion>, sqlx::Error> {
     let streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
     let streams = serde_json::to_string(&streams).unwrap_or_else(|_| "[]".to_owned());
+    // A max() per stream is one probe of the (stream_id, stream_version) index.
     let rows = sqlx::query(
-        r"select stream_id, max(stream_version) as version
-          from events
-          where stream_id in (select value from json_each(?1))
-          group by stream_id",
+        r"select value as stream_id,
+                 (select max(e.stream_version) from events e where e.stream_id = value) as version
+          from json_each(?1)",
     )
     .bind(streams)
     .fetch_all(&mut *tx)
     .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("stream_id")?, row.try_get("version")?)))
-        .collect()
+    let mut versions = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(version) = row.try_get::<Option<i64>, _>("version")? {
+            versions.insert(row.try_get("stream_id")?, version);
+        }
+    }
+    Ok(versions)
 }
 
 async fn read_stored_identities(
