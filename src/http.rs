@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> axum::Router {
     let openapi = Arc::new(openapi);
     let request_id = HeaderName::from_static("x-request-id");
     router
+        .merge(crate::web::router())
         .route(
             "/openapi.json",
             get(move || {

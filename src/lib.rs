@@ -16,3 +16,4 @@ pub mod seed;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod web;

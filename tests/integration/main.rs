@@ -14,3 +14,4 @@ mod backends;
 mod cli;
 mod projections;
 mod store_conformance;
+mod web;

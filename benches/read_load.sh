@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Read-side benchmark at scale: loads the demo history (default 1,000,000 events) into a fresh
+# store on each backend, times `compact-tracker rebuild` from position 0 (events/s), then measures
+# read latency (p50/p99) of the progress and commitments routes with 32 concurrent clients (wrk).
+#
+#   benches/read_load.sh [EVENTS] [SECONDS]     (default 1000000, 20)
+#
+# Needs wrk, and PostgreSQL on 127.0.0.1:5432 (user postgres). Builds the release binary.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+events=${1:-1000000}
+seconds=${2:-20}
+pg=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+port=18081
+cargo build --release -q
+binary=$PWD/target/release/compact-tracker
+work=$(mktemp -d)
+trap 'pkill -f "serve --listen 127.0.0.1:$port" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+run() { # $1 = label, $2 = database url
+    local label=$1 url=$2
+    echo "== $label: demo --events $events"
+    (cd "$work" && DATABASE_URL=$url "$binary" demo --events "$events" --quiet)
+    echo "== $label: rebuild from position 0"
+    (cd "$work" && DATABASE_URL=$url "$binary" rebuild --quiet) | sed "s/^/RESULT $label rebuild: /"
+    (cd "$work" && DATABASE_URL=$url RUST_LOG=warn "$binary" serve --listen 127.0.0.1:$port >"$work/$label.log" 2>&1 &)
+    for _ in $(seq 1 600); do
+        curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break
+        sleep 0.5
+    done
+    curl -s "http://127.0.0.1:$port/readyz"; echo
+    for route in \
+        "/v1/progress/objectives" \
+        "/v1/progress/sdg-targets" \
+        "/v1/commitments?objective=23&limit=50" \
+        "/v1/progress/objectives?as_of=2022-05-20&known_at=2022-05-20T23:59:59Z" \
+        "/v1/mechanisms"; do
+        curl -s -o /dev/null -w "warm-up $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
+        PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
+            | grep RESULT | sed "s|^RESULT|RESULT $label $route|"
+    done
+    pkill -f "serve --listen 127.0.0.1:$port" || true
+    sleep 1
+}
+
+run sqlite "sqlite://$work/data/demo.db"
+db=bench_read_$$
+psql "$pg/postgres" -qc "create database $db"
+run postgres "$pg/$db"
+psql "$pg/postgres" -qc "drop database $db with (force)"

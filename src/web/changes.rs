@@ -1,0 +1,390 @@
+//! `/changes`: what moved between two dates, e.g. two follow-up reviews (SPEC.md "HTTP API",
+//! `GET /v1/progress/changes`), counted per GCM objective and per mechanism, with every
+//! commitment that moved and the reports that moved it.
+//!
+//! `from` defaults to the last review that ended before `to` ("what moved since the last
+//! review"); "as known then" counts only what was recorded by the end of the `to` day.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{Html, Response};
+use compact_events::catalogue::{self, GCM_ADOPTED_ON};
+use compact_events::ids::{MechanismId, ObjectiveNumber};
+use compact_projections::query::{self, Change, Filter, ReviewPointRow};
+use time::{Date, OffsetDateTime};
+
+use super::csv::Csv;
+use super::error::WebError;
+use super::view::{Known, Layout, Page, end_of_day, parse_date};
+use crate::http::AppState;
+
+/// The most commitments listed (as the API's largest `limit`).
+const LIMIT: i64 = 1_000;
+
+/// Counts of what moved in one group.
+#[derive(Debug, Clone)]
+pub struct MovedRow {
+    /// The group's key.
+    pub key: String,
+    /// Its name.
+    pub label: String,
+    /// Its page.
+    pub href: String,
+    /// Commitments whose status or percent changed.
+    pub moved: usize,
+    /// … of which the status changed.
+    pub status_changed: usize,
+    /// … of which were made in between.
+    pub newly_made: usize,
+}
+
+/// One commitment that moved.
+#[derive(Debug, Clone)]
+pub struct ChangeLine {
+    /// Its page.
+    pub href: String,
+    /// Title.
+    pub title: String,
+    /// Mechanism id.
+    pub mechanism: String,
+    /// Status and percent on `from`.
+    pub before: String,
+    /// Status and percent on `to`.
+    pub after: String,
+    /// The reports effective in between: `(text, retracted)`.
+    pub reports: Vec<(String, bool)>,
+}
+
+/// A review point offered as a date.
+#[derive(Debug, Clone)]
+pub struct DateOption {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// The review's name.
+    pub name: String,
+    /// This page from that review to the current `to`.
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "changes.html")]
+struct ChangesTemplate {
+    layout: Layout,
+    from: String,
+    to: String,
+    known_then: bool,
+    lang: &'static str,
+    reviews: Vec<DateOption>,
+    by_objective: Vec<MovedRow>,
+    by_mechanism: Vec<MovedRow>,
+    lines: Vec<ChangeLine>,
+    csv_href: String,
+    objectives_csv: String,
+    mechanisms_csv: String,
+}
+
+/// The two dates and the filters of a request.
+struct Range {
+    from: Date,
+    to: Date,
+    filter: Filter,
+}
+
+/// `GET /changes`.
+pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<String>, WebError> {
+    let t = page.t;
+    let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
+    let range = range(&page, &review_points)?;
+    let (changes, objectives) = moved(&state, &page, &range).await?;
+    let names: HashMap<String, String> =
+        query::mechanisms(&state.read.db(), state.read.applied(), None)
+            .await?
+            .into_iter()
+            .map(|mechanism| (mechanism.id, mechanism.name))
+            .collect();
+    let to_text = range.to.to_string();
+    let template = ChangesTemplate {
+        layout: Layout::plain(&page, t.changes_title.to_owned()),
+        from: range.from.to_string(),
+        to: to_text.clone(),
+        known_then: page.known == Known::Then,
+        lang: page.lang.code(),
+        reviews: review_points
+            .iter()
+            .map(|point| DateOption {
+                date: point.ends_on.to_string(),
+                name: point.name.clone(),
+                href: page.this_with(&[
+                    ("from", Some(point.ends_on.to_string())),
+                    ("to", Some(to_text.clone())),
+                ]),
+            })
+            .collect(),
+        by_objective: by_objective(&page, &changes, &objectives),
+        by_mechanism: by_mechanism(&page, &changes, &names),
+        lines: changes.iter().map(|change| line(&page, change)).collect(),
+        csv_href: csv_href(&page, None),
+        objectives_csv: csv_href(&page, Some("objectives")),
+        mechanisms_csv: csv_href(&page, Some("mechanisms")),
+    };
+    Ok(Html(template.render()?))
+}
+
+/// `GET /changes.csv`: the commitments that moved; with `table=objectives` or
+/// `table=mechanisms`, the counts per objective or per mechanism.
+pub async fn csv(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
+    let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
+    let range = range(&page, &review_points)?;
+    let (changes, objectives) = moved(&state, &page, &range).await?;
+    let counts = match page.param("table") {
+        None => None,
+        Some("objectives") => Some(by_objective(&page, &changes, &objectives)),
+        Some("mechanisms") => {
+            let names = mechanism_names(&state).await?;
+            Some(by_mechanism(&page, &changes, &names))
+        }
+        Some(other) => {
+            return Err(WebError::bad_request(format!(
+                "table must be `objectives` or `mechanisms`, not `{other}`"
+            )));
+        }
+    };
+    if let Some(rows) = counts {
+        let mut csv = Csv::new(&["key", "name", "moved", "status_changed", "newly_made"]);
+        for row in rows {
+            csv.row([
+                row.key,
+                row.label,
+                row.moved.to_string(),
+                row.status_changed.to_string(),
+                row.newly_made.to_string(),
+            ]);
+        }
+        return Ok(csv.into_response(&format!("moved-{}-{}.csv", range.from, range.to)));
+    }
+    let mut csv = Csv::new(&[
+        "commitment_id",
+        "mechanism_id",
+        "title",
+        "status_before",
+        "percent_before",
+        "status_after",
+        "percent_after",
+        "reports",
+    ]);
+    for change in &changes {
+        let reports: Vec<String> = change
+            .reports
+            .iter()
+            .map(|report| {
+                format!(
+                    "{}:{}:{}{}",
+                    report.seq,
+                    report.effective_date,
+                    report.status,
+                    if report.retracted { ":retracted" } else { "" }
+                )
+            })
+            .collect();
+        csv.row([
+            change.commitment_id.clone(),
+            change.mechanism_id.clone(),
+            change.title.clone(),
+            change.status_before.clone().unwrap_or_default(),
+            change
+                .percent_before
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            change.status_after.clone().unwrap_or_default(),
+            change
+                .percent_after
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            reports.join(" "),
+        ]);
+    }
+    Ok(csv.into_response(&format!("changes-{}-{}.csv", range.from, range.to)))
+}
+
+/// The CSV of one of the page's tables, with the page's dates and filters.
+fn csv_href(page: &Page, table: Option<&str>) -> String {
+    page.this_with(&[("table", table.map(str::to_owned))])
+        .replacen("/changes", "/changes.csv", 1)
+}
+
+/// Mechanism names by id, as known now.
+async fn mechanism_names(state: &AppState) -> Result<HashMap<String, String>, WebError> {
+    Ok(
+        query::mechanisms(&state.read.db(), state.read.applied(), None)
+            .await?
+            .into_iter()
+            .map(|mechanism| (mechanism.id, mechanism.name))
+            .collect(),
+    )
+}
+
+/// The dates and filters of the request, with their defaults.
+fn range(page: &Page, review_points: &[ReviewPointRow]) -> Result<Range, WebError> {
+    let today = OffsetDateTime::now_utc().date();
+    let to = page
+        .param("to")
+        .map(|text| parse_date(text, "to"))
+        .transpose()?
+        .unwrap_or(today);
+    let from = match page.param("from") {
+        Some(text) => parse_date(text, "from")?,
+        None => review_points
+            .iter()
+            .filter(|point| point.ends_on < to)
+            .map(|point| point.ends_on)
+            .max()
+            .unwrap_or(GCM_ADOPTED_ON),
+    };
+    if from > to {
+        return Err(WebError::bad_request("from must not be after to"));
+    }
+    let mut filter = Filter::default();
+    if let Some(mechanism) = page.param("mechanism") {
+        let id = MechanismId::parse(mechanism)
+            .map_err(|error| WebError::bad_request(error.to_string()))?;
+        filter.mechanism = Some(id.to_string());
+    }
+    if let Some(objective) = page.param("objective") {
+        let number = objective
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| ObjectiveNumber::new(n).ok())
+            .ok_or_else(|| {
+                WebError::bad_request(format!("there is no GCM objective `{objective}`"))
+            })?;
+        filter.objective = Some(number.get());
+    }
+    Ok(Range { from, to, filter })
+}
+
+/// What moved, and each moved commitment's objectives (on `to`).
+async fn moved(
+    state: &AppState,
+    page: &Page,
+    range: &Range,
+) -> Result<(Vec<Change>, HashMap<String, Vec<u8>>), WebError> {
+    let known_at = match page.known {
+        Known::Now => None,
+        Known::Then => Some(end_of_day(range.to)),
+    };
+    let clock = page.clock_on(state, range.to, known_at).await?;
+    let db = state.read.db();
+    let changes = query::changes(&db, &clock, &range.filter, range.from, LIMIT).await?;
+    // One list read gives every commitment's objectives, rather than one read per change.
+    let objectives = query::commitments(&db, &clock, &range.filter, None, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|row| (row.id, row.gcm_objectives))
+        .collect();
+    Ok((changes, objectives))
+}
+
+fn by_objective(
+    page: &Page,
+    changes: &[Change],
+    objectives: &HashMap<String, Vec<u8>>,
+) -> Vec<MovedRow> {
+    let mut rows: BTreeMap<u8, MovedRow> = BTreeMap::new();
+    for change in changes {
+        for number in objectives.get(&change.commitment_id).into_iter().flatten() {
+            let row = rows.entry(*number).or_insert_with(|| {
+                let label = ObjectiveNumber::new(i64::from(*number))
+                    .ok()
+                    .and_then(catalogue::gcm_objective)
+                    .map(|objective| objective.short_title.get(page.lang).to_owned())
+                    .unwrap_or_default();
+                empty_row(
+                    number.to_string(),
+                    label,
+                    page.href(&format!("/objectives/{number}"), &[]),
+                )
+            });
+            count(row, change);
+        }
+    }
+    rows.into_values().collect()
+}
+
+fn by_mechanism(page: &Page, changes: &[Change], names: &HashMap<String, String>) -> Vec<MovedRow> {
+    let mut rows: BTreeMap<String, MovedRow> = BTreeMap::new();
+    for change in changes {
+        let row = rows.entry(change.mechanism_id.clone()).or_insert_with(|| {
+            empty_row(
+                change.mechanism_id.clone(),
+                names
+                    .get(&change.mechanism_id)
+                    .cloned()
+                    .unwrap_or_else(|| change.mechanism_id.clone()),
+                page.href(&format!("/mechanisms/{}", change.mechanism_id), &[]),
+            )
+        });
+        count(row, change);
+    }
+    rows.into_values().collect()
+}
+
+fn empty_row(key: String, label: String, href: String) -> MovedRow {
+    MovedRow {
+        key,
+        label,
+        href,
+        moved: 0,
+        status_changed: 0,
+        newly_made: 0,
+    }
+}
+
+fn count(row: &mut MovedRow, change: &Change) {
+    row.moved += 1;
+    if change.status_before != change.status_after {
+        row.status_changed += 1;
+    }
+    if change.status_before.is_none() {
+        row.newly_made += 1;
+    }
+}
+
+fn line(page: &Page, change: &Change) -> ChangeLine {
+    let t = page.t;
+    let state = |status: &Option<String>, percent: Option<u8>| match status {
+        None => t.not_made_yet.to_owned(),
+        Some(status) => match percent {
+            Some(percent) => format!("{} ({percent} %)", t.status(status)),
+            None => t.status(status).to_owned(),
+        },
+    };
+    ChangeLine {
+        href: page.href(&format!("/commitments/{}", change.commitment_id), &[]),
+        title: change.title.clone(),
+        mechanism: change.mechanism_id.clone(),
+        before: state(&change.status_before, change.percent_before),
+        after: state(&change.status_after, change.percent_after),
+        reports: change
+            .reports
+            .iter()
+            .map(|report| {
+                let percent = report
+                    .percent
+                    .map(|p| format!(", {p} %"))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "{} {}: {}{percent} ({})",
+                        t.seq,
+                        report.seq,
+                        t.status(&report.status),
+                        report.effective_date
+                    ),
+                    report.retracted,
+                )
+            })
+            .collect(),
+    }
+}
