@@ -4,7 +4,9 @@
 //! This is the one place where the pure domain (`compact-events`) meets the store. HTTP handlers
 //! and the catalogue seeding both come through here, so every write obeys the same rules.
 
-use std::collections::HashSet;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use compact_events::context::{Actor, Context, Lookup, Role};
 use compact_events::decider::Decider;
@@ -18,8 +20,8 @@ use uuid::Uuid;
 
 use crate::http::error::ApiError;
 use crate::store::{
-    AppendRequest, EventStore, ExpectedVersion, IdempotencyRecord, Metadata, NewEvent,
-    RecordedEvent, StoreError, StoredResponse,
+    AppendOutcome, AppendRequest, EventStore, ExpectedVersion, IdempotencyRecord, Metadata,
+    NewEvent, RecordedEvent, StoreError, StoredResponse,
 };
 
 /// How many times a write without `If-Match` re-reads and re-decides after losing a race.
@@ -56,6 +58,66 @@ pub struct Written {
     pub body: Value,
     /// The stream version after the write.
     pub version: i64,
+}
+
+/// Recently folded stream states, so a write reads only the events appended since it last saw the
+/// stream instead of the whole stream. Streams are append-only, so a state folded up to version
+/// `v` stays right forever; the cache only saves work. One per store (it lives in `AppState`).
+#[derive(Clone, Default)]
+pub struct StateCache(Arc<Mutex<HashMap<String, CachedState>>>);
+
+/// A stream's version and its state folded up to it.
+type CachedState = (i64, Arc<dyn Any + Send + Sync>);
+
+/// How many streams the cache holds before it starts over.
+const STATE_CACHE_LIMIT: usize = 20_000;
+
+impl StateCache {
+    fn get<D: Clone + 'static>(&self, stream: &str) -> Option<(i64, D)> {
+        let cache = self.0.lock().ok()?;
+        let (version, state) = cache.get(stream)?;
+        state
+            .downcast_ref::<D>()
+            .map(|state| (*version, state.clone()))
+    }
+
+    fn put<D: Send + Sync + 'static>(&self, stream: &str, version: i64, state: D) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= STATE_CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(stream.to_owned(), (version, Arc::new(state)));
+        }
+    }
+}
+
+impl std::fmt::Debug for StateCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateCache").finish_non_exhaustive()
+    }
+}
+
+/// A stream's state and version, from the cache plus the events appended since.
+async fn load_cached<D, S>(
+    store: &S,
+    stream: &str,
+    cache: &StateCache,
+) -> Result<(D, i64), ApiError>
+where
+    D: Decider + Clone + Send + Sync + 'static,
+    D::Event: TryFrom<Event>,
+    S: EventStore,
+{
+    let (mut version, mut state) = cache.get::<D>(stream).unwrap_or((0, D::default()));
+    let recorded = store.read_stream(stream, version + 1).await?;
+    for event in decode_all::<D::Event>(&recorded)? {
+        state = state.evolve(&event);
+    }
+    version += i64::try_from(recorded.len()).unwrap_or(i64::MAX);
+    if !recorded.is_empty() {
+        cache.put(stream, version, state.clone());
+    }
+    Ok((state, version))
 }
 
 /// Facts from outside the stream that a decision needs, fetched before deciding (the domain does no
@@ -166,8 +228,13 @@ pub fn decode<E: TryFrom<Event>>(recorded: &RecordedEvent) -> Result<E, ApiError
 ///
 /// `command` builds the command from the current state (and may refuse, e.g. for authorization);
 /// `describe` adds fields to the response body from the events decided (e.g. `seq`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each argument is a distinct part of one write"
+)]
 pub async fn execute<D, S>(
     store: &S,
+    cache: &StateCache,
     stream: &StreamId,
     id: &str,
     write: &WriteContext,
@@ -176,7 +243,7 @@ pub async fn execute<D, S>(
     describe: impl Fn(&[D::Event]) -> Map<String, Value>,
 ) -> Result<Written, ApiError>
 where
-    D: Decider,
+    D: Decider + Clone + Send + Sync + 'static,
     D::Event: TryFrom<Event> + Into<Event> + Clone,
     S: EventStore,
 {
@@ -187,8 +254,7 @@ where
     }
     let stream_id = stream.to_string();
     for _ in 0..MAX_ATTEMPTS {
-        let (state, recorded) = load::<D, S>(store, stream).await?;
-        let version = i64::try_from(recorded.len()).unwrap_or(i64::MAX);
+        let (state, version) = load_cached::<D, S>(store, &stream_id, cache).await?;
         if let Some(expected) = write.if_match
             && expected != version
         {
@@ -204,6 +270,7 @@ where
             };
             state.decide(command(&state)?, &context)?
         };
+        let decided = events.clone();
         let mut body = describe(&events);
         body.insert("id".into(), Value::String(id.to_owned()));
         let request = AppendRequest {
@@ -222,6 +289,12 @@ where
         };
         match store.append(request).await {
             Ok(result) => {
+                if result.outcome == AppendOutcome::Appended {
+                    let next = decided
+                        .iter()
+                        .fold(state, |state, event| state.evolve(event));
+                    cache.put(&stream_id, result.stream_version, next);
+                }
                 return Ok(finish(body, result.stream_version, result.last_position));
             }
             Err(StoreError::WrongExpectedVersion { actual, .. }) if write.if_match.is_some() => {

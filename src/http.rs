@@ -62,6 +62,8 @@ pub struct AppState {
     pub tokens: Tokens,
     /// The read models.
     pub read: ReadSide,
+    /// Folded stream states for the write path.
+    pub cache: crate::commands::StateCache,
     /// Server settings.
     pub config: Arc<HttpConfig>,
 }
@@ -75,6 +77,7 @@ impl AppState {
             tokens: Tokens::new(store.clone()),
             store,
             read,
+            cache: crate::commands::StateCache::default(),
             config: Arc::new(config),
         })
     }

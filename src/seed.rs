@@ -15,7 +15,7 @@ use compact_events::event::Event;
 use compact_events::stream::StreamId;
 use serde_json::Map;
 
-use crate::commands::{Prefetched, WriteContext, execute};
+use crate::commands::{Prefetched, StateCache, WriteContext, execute};
 use crate::http::error::ApiError;
 use crate::store::EventStore;
 
@@ -76,7 +76,7 @@ async fn seed_one<D, S>(
     command: impl Fn() -> D::Command,
 ) -> Result<(), ApiError>
 where
-    D: Decider,
+    D: Decider + Clone + Send + Sync + 'static,
     D::Event: TryFrom<Event> + Into<Event> + Clone,
     S: EventStore,
 {
@@ -89,6 +89,7 @@ where
     let id = stream.to_string();
     let result = execute::<D, S>(
         store,
+        &StateCache::default(),
         &stream,
         &id,
         &write,

@@ -462,6 +462,7 @@ async fn run(
 ) -> Result<crate::commands::Written, ApiError> {
     execute::<CommitmentState, _>(
         &state.store,
+        &state.cache,
         &StreamId::Commitment(commitment_id),
         &commitment_id.to_string(),
         write,

@@ -64,6 +64,7 @@ pub async fn create_mechanism(
     let stream = StreamId::Mechanism(id.clone());
     let written = execute::<MechanismState, _>(
         &state.store,
+        &state.cache,
         &stream,
         id.as_str(),
         &write,

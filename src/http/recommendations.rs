@@ -62,6 +62,7 @@ pub async fn create_recommendation(
     let stream = StreamId::Recommendation(id.clone());
     let written = execute::<RecommendationState, _>(
         &state.store,
+        &state.cache,
         &stream,
         id.as_str(),
         &write,

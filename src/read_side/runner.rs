@@ -276,6 +276,17 @@ impl Runner {
             }
             position = applied;
         }
+        // A `rebuild` in another process may have activated a newer generation meanwhile:
+        // follow that one rather than replacing it with this older build.
+        if let Some(active) = generations::active(&self.store).await?
+            && active.generation > generation
+            && active.versions == current_versions()
+        {
+            let db = ReadDb::open(&Location::for_store(&self.store_url, active.generation)).await?;
+            let applied = checkpoint(&db).await?;
+            self.read_side.serve(db, applied);
+            return Ok(Target::Follow(active.generation));
+        }
         generations::activate(&self.store, generation).await?;
         self.read_side.serve(db, position);
         tracing::info!(generation, position, "read models built and activated");
@@ -285,6 +296,13 @@ impl Runner {
 
     /// Applies new events as they come, until another generation becomes active.
     async fn follow(&self, generation: i64) -> Result<Target, RunnerError> {
+        // After a restart the generation to follow may not be the one serving reads yet.
+        let location = Location::for_store(&self.store_url, generation);
+        if generation > 0 && self.read_side.db().location() != &location {
+            let db = ReadDb::open(&location).await?;
+            let applied = checkpoint(&db).await?;
+            self.read_side.serve(db, applied);
+        }
         let db = self.read_side.db();
         let mut projector = Projector::new();
         let source = StoreSource(self.store.clone());

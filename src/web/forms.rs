@@ -181,6 +181,7 @@ pub(super) async fn run(
 ) -> Result<Written, ApiError> {
     execute::<CommitmentState, _>(
         &state.store,
+        &state.cache,
         &StreamId::Commitment(loaded.id),
         &loaded.id.to_string(),
         write,

@@ -146,6 +146,21 @@ impl TestApp {
         self.store.head().await.expect("read the store's head")
     }
 
+    /// Waits (through the API's read-your-writes) until the read models have applied every event
+    /// written so far.
+    pub async fn caught_up(&self) {
+        let head = self.feed_head().await;
+        let reply = self
+            .get(&format!("/v1/review-points?min_position={head}"))
+            .send()
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "the read models catch up with position {head}"
+        );
+    }
+
     /// The whole global feed as the API shows it, every page of `GET /v1/events`.
     pub async fn feed(&self) -> Vec<Value> {
         let mut events = Vec::new();

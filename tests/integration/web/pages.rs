@@ -89,6 +89,7 @@ async fn every_table_downloads_as_csv() {
         &progress_body("in_progress", "2021-06-30", 40),
     )
     .await;
+    app.caught_up().await;
     let downloads = [
         ("/progress/objectives.csv", "objective,title", 24),
         ("/progress/sdg-targets.csv", "sdg_target,title", 0),
