@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Read-side benchmark at scale: loads the demo history (default 1,000,000 events) into a fresh
 # store on each backend, times `compact-tracker rebuild` from position 0 (events/s), then measures
-# read latency (p50/p99) of the progress and commitments routes with 32 concurrent clients (wrk).
+# read latency (p50/p99) of the progress and commitments routes and of the dashboard pages with 32
+# concurrent clients (wrk), and each page's size.
 #
 #   benches/read_load.sh [EVENTS] [SECONDS]     (default 1000000, 20)
 #
@@ -30,12 +31,22 @@ run() { # $1 = label, $2 = database url
         sleep 0.5
     done
     curl -s "http://127.0.0.1:$port/readyz"; echo
+    local commitment mechanism
+    commitment=$(curl -s "http://127.0.0.1:$port/v1/commitments?limit=1" | sed 's/.*"items":\[{"id":"\([^"]*\)".*/\1/')
+    mechanism=$(curl -s "http://127.0.0.1:$port/v1/commitments?limit=1" | sed 's/.*"mechanism_id":"\([^"]*\)".*/\1/')
     for route in \
         "/v1/progress/objectives" \
         "/v1/progress/sdg-targets" \
         "/v1/commitments?objective=23&limit=50" \
         "/v1/progress/objectives?as_of=2022-05-20&known_at=2022-05-20T23:59:59Z" \
-        "/v1/mechanisms"; do
+        "/v1/mechanisms" \
+        "/" \
+        "/objectives/23" \
+        "/sdg-targets/10.7" \
+        "/mechanisms/$mechanism" \
+        "/commitments/$commitment" \
+        "/changes" \
+        "/audit"; do
         curl -s -o /dev/null -w "warm-up $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
         PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
             | grep RESULT | sed "s|^RESULT|RESULT $label $route|"
