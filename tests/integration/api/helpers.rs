@@ -148,7 +148,10 @@ impl TestApp {
 
     /// Waits (through the API's read-your-writes) until the read models have applied every event
     /// written so far.
-    #[allow(dead_code, reason = "used by the dashboard tests, which share these helpers")]
+    #[allow(
+        dead_code,
+        reason = "used by the dashboard tests, which share these helpers"
+    )]
     pub async fn caught_up(&self) {
         let head = self.feed_head().await;
         let reply = self
