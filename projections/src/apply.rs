@@ -133,7 +133,8 @@ impl Projector {
             }
         }
         let mut tx = db.pool().begin().await?;
-        writes.flush(&mut tx).await?;
+        let style = Placeholders::for_location(db.location());
+        writes.flush(&mut tx, style).await?;
         let now = OffsetDateTime::now_utc().to_string();
         for projection in [&DIRECTORY, &PROGRESS] {
             sqlx::query(
@@ -166,6 +167,17 @@ impl Projector {
     ) -> Result<(), ProjectionError> {
         let known = match self.known.entry(id) {
             std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            // A new commitment has no history to load, from the store or the tables.
+            std::collections::hash_map::Entry::Vacant(entry)
+                if matches!(event, CommitmentEvent::CommitmentMade(_)) =>
+            {
+                entry.insert(Known {
+                    state: CommitmentState::default(),
+                    segments: HashMap::new(),
+                    links: HashMap::new(),
+                    version_from: None,
+                })
+            }
             std::collections::hash_map::Entry::Vacant(entry) => {
                 let state = source.load(id, envelope.position).await?;
                 entry.insert(load_known(db, id, state).await?)
@@ -405,12 +417,20 @@ fn parse_status(
 
 #[cfg(test)]
 mod tests {
-    use super::insert_sql;
+    use super::{Placeholders, insert_sql};
+
+    #[test]
+    fn sqlite_gets_positional_placeholders() {
+        assert_eq!(
+            insert_sql(Placeholders::Positional, "t (a, b)", 2, 2),
+            "insert into t (a, b) values (?, ?), (?, ?)"
+        );
+    }
 
     #[test]
     fn insert_placeholders_are_numbered_across_rows() {
         assert_eq!(
-            insert_sql("t (a, b)", 2, 2),
+            insert_sql(Placeholders::Numbered, "t (a, b)", 2, 2),
             "insert into t (a, b) values ($1, $2), ($3, $4)"
         );
     }
@@ -526,7 +546,11 @@ impl Writes {
         }
     }
 
-    async fn flush(self, tx: &mut AnyConnection) -> Result<(), ProjectionError> {
+    async fn flush(
+        self,
+        tx: &mut AnyConnection,
+        style: Placeholders,
+    ) -> Result<(), ProjectionError> {
         for (position, mechanism) in &self.mechanisms {
             sqlx::query(
                 r"insert into mechanisms (mechanism_id, known_from, name, kind, region)
@@ -597,22 +621,49 @@ impl Writes {
             .execute(&mut *tx)
             .await?;
         }
-        for (key, basis, valid_from, from, to) in &self.status_closes {
-            sqlx::query(
-                r"update commitment_status
-                  set known_to = $5
-                  where commitment_id = $1
-                    and basis = $2
-                    and valid_from = $3
-                    and known_from = $4",
-            )
-            .bind(key)
-            .bind(*basis)
-            .bind(valid_from)
-            .bind(*from)
-            .bind(*to)
-            .execute(&mut *tx)
-            .await?;
+        // Status rows are closed by nearly every event: one statement per chunk, not per row.
+        for chunk in self.status_closes.chunks(ROWS_PER_INSERT) {
+            let mut values = String::new();
+            for row in 0..chunk.len() {
+                if row > 0 {
+                    values.push_str(", ");
+                }
+                values.push('(');
+                for (column, kind) in ["text", "bigint", "text", "bigint", "bigint"]
+                    .iter()
+                    .enumerate()
+                {
+                    if column > 0 {
+                        values.push_str(", ");
+                    }
+                    values.push_str("cast(");
+                    style.push(&mut values, row * 5 + column + 1);
+                    values.push_str(" as ");
+                    values.push_str(kind);
+                    values.push(')');
+                }
+                values.push(')');
+            }
+            let sql = format!(
+                "with closes (commitment_id, basis, valid_from, known_from, known_to) as (values {values})
+                 update commitment_status
+                 set known_to = closes.known_to
+                 from closes
+                 where commitment_status.commitment_id = closes.commitment_id
+                   and commitment_status.basis = closes.basis
+                   and commitment_status.valid_from = closes.valid_from
+                   and commitment_status.known_from = closes.known_from"
+            );
+            let mut update = sqlx::query(&sql);
+            for (key, basis, valid_from, from, to) in chunk {
+                update = update
+                    .bind(key)
+                    .bind(*basis)
+                    .bind(valid_from)
+                    .bind(*from)
+                    .bind(*to);
+            }
+            update.execute(&mut *tx).await?;
         }
         for (key, seq, position) in &self.retractions {
             sqlx::query(
@@ -631,6 +682,7 @@ impl Writes {
         let versions: Vec<_> = self.versions.into_iter().collect();
         for chunk in versions.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
+                style,
                 "commitment_versions (commitment_id, known_from, known_to, mechanism_id, title, \
                  description, made_on, due_date, gcm_objectives, sdg_targets, recommendation_ids, \
                  indicator)",
@@ -658,6 +710,7 @@ impl Writes {
         let links: Vec<_> = self.links.into_iter().collect();
         for chunk in links.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
+                style,
                 "commitment_links (commitment_id, kind, link, known_from, known_to, mechanism_id)",
                 6,
                 chunk.len(),
@@ -677,6 +730,7 @@ impl Writes {
         let status: Vec<_> = self.status.into_iter().collect();
         for chunk in status.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
+                style,
                 "commitment_status (commitment_id, basis, valid_from, valid_to, known_from, \
                  known_to, status, percent, mechanism_id)",
                 9,
@@ -700,6 +754,7 @@ impl Writes {
         let reports: Vec<_> = self.reports.into_iter().collect();
         for chunk in reports.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
+                style,
                 "progress_reports (commitment_id, seq, position, recorded_at, recorded_on, \
                  effective_date, status, percent, narrative, retracted_position, mechanism_id)",
                 11,
@@ -726,9 +781,40 @@ impl Writes {
     }
 }
 
-/// `insert into <table_and_columns> values ($1, …), (…)`: numbered placeholders, which both
-/// backends accept (the `Any` driver's query builder would emit `?`, which PostgreSQL rejects).
-fn insert_sql(table_and_columns: &str, columns: usize, rows: usize) -> String {
+/// How bulk statements write their parameters.
+///
+/// PostgreSQL needs `$1, $2, …`. SQLite takes those too, but sqlx then resolves every parameter by
+/// name, which is quadratic in the parameter count: with thousands of parameters per multi-row
+/// statement it took half the rebuild's CPU (perf). So SQLite gets plain positional `?`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?, ?, …` (SQLite).
+    Positional,
+}
+
+impl Placeholders {
+    fn for_location(location: &crate::db::Location) -> Self {
+        match location {
+            crate::db::Location::SqliteFile(_) => Self::Positional,
+            crate::db::Location::PostgresSchema { .. } => Self::Numbered,
+        }
+    }
+
+    fn push(self, sql: &mut String, number: usize) {
+        match self {
+            Self::Numbered => {
+                sql.push('$');
+                sql.push_str(&number.to_string());
+            }
+            Self::Positional => sql.push('?'),
+        }
+    }
+}
+
+/// `insert into <table_and_columns> values (…), (…)` with `columns × rows` parameters.
+fn insert_sql(style: Placeholders, table_and_columns: &str, columns: usize, rows: usize) -> String {
     let mut sql = format!("insert into {table_and_columns} values ");
     let mut number = 0;
     for row in 0..rows {
@@ -741,8 +827,7 @@ fn insert_sql(table_and_columns: &str, columns: usize, rows: usize) -> String {
                 sql.push_str(", ");
             }
             number += 1;
-            sql.push('$');
-            sql.push_str(&number.to_string());
+            style.push(&mut sql, number);
         }
         sql.push(')');
     }

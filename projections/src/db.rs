@@ -69,10 +69,13 @@ impl ReadDb {
                         Box::pin(async move {
                             // Read models can be rebuilt, so NORMAL durability is enough; WAL lets
                             // reads run while the runner writes.
+                            // A 128 MiB page cache keeps the read models' indexes in memory
+                            // while a rebuild writes them.
                             for pragma in [
                                 "pragma journal_mode = wal",
                                 "pragma synchronous = normal",
                                 "pragma busy_timeout = 10000",
+                                "pragma cache_size = -131072",
                             ] {
                                 sqlx::query(pragma).execute(&mut *connection).await?;
                             }

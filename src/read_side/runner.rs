@@ -38,7 +38,7 @@ fn catch_up_batch() -> i64 {
             .ok()
             .and_then(|value| value.parse().ok())
             .filter(|batch| (1..=100_000).contains(batch))
-            .unwrap_or(5_000)
+            .unwrap_or(20_000)
     })
 }
 

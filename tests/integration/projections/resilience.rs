@@ -185,6 +185,11 @@ async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
         .await
         .unwrap();
     let url = store.url();
+    let first = store.head().await.unwrap();
+    assert!(
+        state.read.wait_for(first, Duration::from_secs(60)).await,
+        "the first build finishes"
+    );
 
     // Writes go on while the rebuild runs.
     let writer = {
@@ -201,7 +206,9 @@ async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
     while state.read.db().location() != &rebuilt || state.read.applied() < head {
         assert!(
             Instant::now() < deadline,
-            "the server did not switch and catch up"
+            "the server did not switch and catch up: serving {:?} at {} of {head}, rebuilt {rebuilt:?}",
+            state.read.db().location(),
+            state.read.applied()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
