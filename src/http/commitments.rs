@@ -299,30 +299,16 @@ pub async fn create_progress(
     headers: HeaderMap,
     body: ApiJson<CreateProgress>,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
-    let write = write_context(&caller, &headers, body.request_hash)?;
     let request = body.value;
-    let command = ReportProgress {
+    let command = CommitmentCommand::ReportProgress(ReportProgress {
         status: request.status,
         effective_date: request.effective_date,
         percent_complete: request.percent_complete,
         indicator_value: request.indicator_value,
         narrative: request.narrative,
         evidence_urls: request.evidence_urls,
-    };
-    let commitment_id = CommitmentId::new(id);
-    let written = run(
-        &state,
-        commitment_id,
-        &write,
-        &Prefetched::default(),
-        |commitment| {
-            authorize(&caller, commitment)?;
-            Ok(CommitmentCommand::ReportProgress(command.clone()))
-        },
-    )
-    .await?;
-    Ok(created(written, None))
+    });
+    write_as_writer(&state, &caller, id, &headers, body.request_hash, command).await
 }
 
 /// Retracts a progress update, with a reason; it stays in the history, struck through.
@@ -346,25 +332,11 @@ pub async fn create_retraction(
     headers: HeaderMap,
     body: ApiJson<Reason>,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
-    let write = write_context(&caller, &headers, body.request_hash)?;
-    let command = RetractProgress {
+    let command = CommitmentCommand::RetractProgress(RetractProgress {
         seq,
         reason: body.value.reason,
-    };
-    let commitment_id = CommitmentId::new(id);
-    let written = run(
-        &state,
-        commitment_id,
-        &write,
-        &Prefetched::default(),
-        |commitment| {
-            authorize(&caller, commitment)?;
-            Ok(CommitmentCommand::RetractProgress(command.clone()))
-        },
-    )
-    .await?;
-    Ok(created(written, None))
+    });
+    write_as_writer(&state, &caller, id, &headers, body.request_hash, command).await
 }
 
 /// Validates or rejects a progress update (admin only).
@@ -424,20 +396,32 @@ pub async fn create_withdrawal(
     headers: HeaderMap,
     body: ApiJson<Reason>,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
-    let write = write_context(&caller, &headers, body.request_hash)?;
-    let command = WithdrawCommitment {
+    let command = CommitmentCommand::Withdraw(WithdrawCommitment {
         reason: body.value.reason,
-    };
-    let commitment_id = CommitmentId::new(id);
+    });
+    write_as_writer(&state, &caller, id, &headers, body.request_hash, command).await
+}
+
+/// A write to an existing commitment by an admin or a reporter of its mechanism: the shape shared
+/// by progress, retraction and withdrawal.
+async fn write_as_writer(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    headers: &HeaderMap,
+    request_hash: [u8; 32],
+    command: CommitmentCommand,
+) -> Result<Response, ApiError> {
+    caller.require_writer()?;
+    let write = write_context(caller, headers, request_hash)?;
     let written = run(
-        &state,
-        commitment_id,
+        state,
+        CommitmentId::new(id),
         &write,
         &Prefetched::default(),
         |commitment| {
-            authorize(&caller, commitment)?;
-            Ok(CommitmentCommand::Withdraw(command.clone()))
+            authorize(caller, commitment)?;
+            Ok(command.clone())
         },
     )
     .await?;
