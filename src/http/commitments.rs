@@ -159,6 +159,41 @@ pub struct CreateProgress {
     pub evidence_urls: Vec<String>,
 }
 
+impl From<CreateRevision> for ReviseCommitment {
+    /// The domain command for a revision body; `mechanism_id`, which no revision may change, is
+    /// refused by the caller before this.
+    fn from(request: CreateRevision) -> Self {
+        Self {
+            changes: CommitmentChanges {
+                title: request.title,
+                description: request.description,
+                gcm_objectives: request.gcm_objectives,
+                sdg_targets: request.sdg_targets,
+                recommendation_ids: request.recommendation_ids,
+                made_on: request.made_on,
+                due_date: request.due_date,
+                indicator: request
+                    .indicator
+                    .map(|indicator| indicator.map(Indicator::from)),
+            },
+            reason: request.reason,
+        }
+    }
+}
+
+impl From<CreateProgress> for ReportProgress {
+    fn from(request: CreateProgress) -> Self {
+        Self {
+            status: request.status,
+            effective_date: request.effective_date,
+            percent_complete: request.percent_complete,
+            indicator_value: request.indicator_value,
+            narrative: request.narrative,
+            evidence_urls: request.evidence_urls,
+        }
+    }
+}
+
 /// A reason, for a retraction or a withdrawal.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -258,21 +293,7 @@ pub async fn create_revision(
     }
     let recommendations = request.recommendation_ids.clone().unwrap_or_default();
     let lookup = Prefetched::fetch(&state.store, &[], &recommendations).await?;
-    let command = ReviseCommitment {
-        changes: CommitmentChanges {
-            title: request.title,
-            description: request.description,
-            gcm_objectives: request.gcm_objectives,
-            sdg_targets: request.sdg_targets,
-            recommendation_ids: request.recommendation_ids,
-            made_on: request.made_on,
-            due_date: request.due_date,
-            indicator: request
-                .indicator
-                .map(|indicator| indicator.map(Indicator::from)),
-        },
-        reason: request.reason,
-    };
+    let command = ReviseCommitment::from(request);
     let commitment_id = CommitmentId::new(id);
     let written = run(&state, commitment_id, &write, &lookup, |commitment| {
         authorize(&caller, commitment)?;
@@ -299,15 +320,7 @@ pub async fn create_progress(
     headers: HeaderMap,
     body: ApiJson<CreateProgress>,
 ) -> Result<Response, ApiError> {
-    let request = body.value;
-    let command = CommitmentCommand::ReportProgress(ReportProgress {
-        status: request.status,
-        effective_date: request.effective_date,
-        percent_complete: request.percent_complete,
-        indicator_value: request.indicator_value,
-        narrative: request.narrative,
-        evidence_urls: request.evidence_urls,
-    });
+    let command = CommitmentCommand::ReportProgress(body.value.into());
     write_as_writer(&state, &caller, id, &headers, body.request_hash, command).await
 }
 

@@ -121,14 +121,7 @@ pub async fn submit_progress(
     let body = progress_body(&fields);
     let outcome = match parse::<CreateProgress>(&body) {
         Ok(request) => {
-            let command = ReportProgress {
-                status: request.status,
-                effective_date: request.effective_date,
-                percent_complete: request.percent_complete,
-                indicator_value: request.indicator_value,
-                narrative: request.narrative,
-                evidence_urls: request.evidence_urls,
-            };
+            let command = ReportProgress::from(request);
             let write = write_context(&writer, &headers, &fields, "progress", &id, &body);
             run(
                 &state,

@@ -10,7 +10,7 @@ use axum::response::Response;
 use compact_events::catalogue;
 use compact_events::command::CommitmentCommand;
 use compact_events::command::revise_commitment::ReviseCommitment;
-use compact_events::event::commitment::{Commitment, CommitmentChanges, Indicator};
+use compact_events::event::commitment::Commitment;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
@@ -110,21 +110,7 @@ pub async fn submit_revision(
     let body = revision_body(commitment, &fields);
     let outcome = match parse::<CreateRevision>(&body) {
         Ok(request) => {
-            let command = ReviseCommitment {
-                changes: CommitmentChanges {
-                    title: request.title,
-                    description: request.description,
-                    gcm_objectives: request.gcm_objectives,
-                    sdg_targets: request.sdg_targets,
-                    recommendation_ids: request.recommendation_ids,
-                    made_on: request.made_on,
-                    due_date: request.due_date,
-                    indicator: request
-                        .indicator
-                        .map(|indicator| indicator.map(Indicator::from)),
-                },
-                reason: request.reason,
-            };
+            let command = ReviseCommitment::from(request);
             let mut write = write_context(&writer, &headers, &fields, "revision", &id, &body);
             // The form was filled from this version: a revision by someone else in between must
             // not be overwritten unseen.
