@@ -47,6 +47,7 @@ use utoipa_axum::routes;
 use crate::read_side::ReadSide;
 use crate::read_side::runner::RunnerError;
 use crate::store::AnyStore;
+use crate::store::chain_check::ChainCheck;
 use crate::tokens::Tokens;
 use error::ApiError;
 
@@ -66,6 +67,8 @@ pub struct AppState {
     pub cache: crate::commands::StateCache,
     /// Server settings.
     pub config: Arc<HttpConfig>,
+    /// The hash chain's status as the audit page shows it.
+    pub chain: Arc<ChainCheck>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             read,
             cache: crate::commands::StateCache::default(),
             config: Arc::new(config),
+            chain: Arc::default(),
         })
     }
 }

@@ -22,6 +22,7 @@
 
 pub mod any;
 pub mod canonical;
+pub mod chain_check;
 pub mod group_commit;
 mod plan;
 pub mod postgres;

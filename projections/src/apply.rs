@@ -621,8 +621,59 @@ impl Writes {
             .execute(&mut *tx)
             .await?;
         }
-        // Status rows are closed by nearly every event: one statement per chunk, not per row.
-        for chunk in self.status_closes.chunks(ROWS_PER_INSERT) {
+        // Status rows are closed by nearly every event, so they go out in bulk. PostgreSQL joins a
+        // VALUES list per chunk. SQLite spent 125 µs per row on that form at a million events
+        // (a prepared single-row UPDATE: 27 µs, but each is a round trip to sqlx's worker
+        // thread), so it fills a temporary table and joins it once per batch (20 µs per row).
+        if style == Placeholders::Positional && !self.status_closes.is_empty() {
+            sqlx::query(
+                r"create temp table if not exists status_closes (
+                      commitment_id text not null,
+                      basis integer not null,
+                      valid_from text not null,
+                      known_from bigint not null,
+                      known_to bigint not null)",
+            )
+            .execute(&mut *tx)
+            .await?;
+            for chunk in self.status_closes.chunks(ROWS_PER_INSERT) {
+                let sql = insert_sql(
+                    style,
+                    "temp.status_closes (commitment_id, basis, valid_from, known_from, known_to)",
+                    5,
+                    chunk.len(),
+                );
+                let mut insert = sqlx::query(&sql);
+                for (key, basis, valid_from, from, to) in chunk {
+                    insert = insert
+                        .bind(key)
+                        .bind(*basis)
+                        .bind(valid_from)
+                        .bind(*from)
+                        .bind(*to);
+                }
+                insert.execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                r"update commitment_status
+                  set known_to = closes.known_to
+                  from temp.status_closes closes
+                  where commitment_status.commitment_id = closes.commitment_id
+                    and commitment_status.basis = closes.basis
+                    and commitment_status.valid_from = closes.valid_from
+                    and commitment_status.known_from = closes.known_from",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("delete from temp.status_closes")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let bulk_closes = match style {
+            Placeholders::Numbered => self.status_closes.as_slice(),
+            Placeholders::Positional => &[],
+        };
+        for chunk in bulk_closes.chunks(ROWS_PER_INSERT) {
             let mut values = String::new();
             for row in 0..chunk.len() {
                 if row > 0 {

@@ -7,10 +7,13 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions as _, Connection as _};
+
+use crate::memo::Memo;
 
 /// The read-model tables' migrations (portable SQL, shared by both backends).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/read");
@@ -54,6 +57,7 @@ impl Location {
 pub struct ReadDb {
     pool: AnyPool,
     location: Location,
+    memo: Arc<Memo>,
 }
 
 impl ReadDb {
@@ -76,6 +80,7 @@ impl ReadDb {
                                 "pragma synchronous = normal",
                                 "pragma busy_timeout = 10000",
                                 "pragma cache_size = -131072",
+                                "pragma temp_store = memory",
                             ] {
                                 sqlx::query(pragma).execute(&mut *connection).await?;
                             }
@@ -111,12 +116,18 @@ impl ReadDb {
         Ok(Self {
             pool,
             location: location.clone(),
+            memo: Arc::default(),
         })
     }
 
     /// The pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The answers kept for this generation (shared by clones of this handle).
+    pub(crate) fn memo(&self) -> &Memo {
+        &self.memo
     }
 
     /// Where this generation lives.
@@ -150,6 +161,72 @@ impl ReadDb {
                 Ok(())
             }
         }
+    }
+
+    /// Drops the secondary indexes, keeping their definitions in `deferred_indexes`, so that a
+    /// build from position 0 maintains primary keys only. [`ReadDb::restore_indexes`] creates
+    /// them again; queries stay correct meanwhile, only slower.
+    pub async fn defer_indexes(&self) -> Result<(), sqlx::Error> {
+        let listed: Vec<(String, String)> = match &self.location {
+            // Indexes behind primary keys have no SQL of their own and stay.
+            Location::SqliteFile(_) => {
+                sqlx::query_as(
+                    r"select name, sql
+                      from sqlite_master
+                      where type = 'index' and sql is not null",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Location::PostgresSchema { .. } => {
+                sqlx::query_as(
+                    r"select indexname::text, indexdef
+                      from pg_indexes
+                      where schemaname = current_schema()
+                        and indexname not like '%pkey'",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        for (name, ddl) in listed {
+            sqlx::query(
+                r"insert into deferred_indexes (name, ddl)
+                  values ($1, $2)
+                  on conflict (name) do nothing",
+            )
+            .bind(&name)
+            .bind(&ddl)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(&format!("drop index {}", quoted_identifier(&name)?))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Creates the indexes that [`ReadDb::defer_indexes`] dropped (nothing if none were).
+    pub async fn restore_indexes(&self) -> Result<(), sqlx::Error> {
+        let deferred: Vec<(String, String)> =
+            sqlx::query_as("select name, ddl from deferred_indexes order by name")
+                .fetch_all(&self.pool)
+                .await?;
+        for (name, ddl) in deferred {
+            // Both backends run DDL in transactions: the index and the row go together. The
+            // delete comes first because it makes a SQLite connection notice the schema change
+            // of `defer_indexes` on another connection; a CREATE INDEX parsed against the stale
+            // schema fails with "already exists" (seen under load in the property test).
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("delete from deferred_indexes where name = $1")
+                .bind(&name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(&ddl).execute(&mut *tx).await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     /// The stored position and version of a projection, if it has run.

@@ -12,7 +12,7 @@
 //! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema);
 //! - [`apply`]: the [`apply::Projector`], which turns batches of events into row changes;
 //! - [`query`]: the reads behind the API and dashboard, for any `as_of` date and `known_at`
-//!   position.
+//!   position; answers are kept per generation once their known position is applied (`memo`).
 //!
 //! # The two clocks in the tables
 //!
@@ -24,6 +24,7 @@
 pub mod apply;
 pub mod curve;
 pub mod db;
+mod memo;
 pub mod query;
 
 /// A read model's identity: its name, the version of its code (a change triggers a rebuild) and
@@ -88,4 +89,7 @@ pub enum ProjectionError {
     /// The event store could not provide a commitment's history.
     #[error("cannot load a commitment from the event store: {0}")]
     Source(String),
+    /// A query failed while other requests waited for the same answer.
+    #[error(transparent)]
+    Shared(std::sync::Arc<ProjectionError>),
 }

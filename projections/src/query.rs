@@ -15,9 +15,10 @@ use crate::ProjectionError;
 use crate::apply::parse_date;
 use crate::curve::Basis;
 use crate::db::ReadDb;
+use crate::memo::{LONGEST_KEPT_LIST, Series, remember};
 
 /// The point in both clocks a read is answered for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Clock {
     /// The effective date (`as_of`).
     pub as_of: Date,
@@ -30,7 +31,7 @@ pub struct Clock {
 }
 
 /// Filters shared by the list and progress reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     /// Only this mechanism's commitments.
     pub mechanism: Option<String>,
@@ -125,6 +126,23 @@ pub async fn commitments(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CommitmentRow>, ProjectionError> {
+    let compute = list(db, clock, filter, after, limit);
+    if limit > LONGEST_KEPT_LIST {
+        return compute.await;
+    }
+    let settled = db.memo().settled(db.pool(), clock.known).await?;
+    let key = (*clock, filter.clone(), after.map(str::to_owned), limit);
+    let rows = remember(&db.memo().commitments, settled, key, compute).await?;
+    Ok(rows.as_ref().clone())
+}
+
+async fn list(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<CommitmentRow>, ProjectionError> {
     let sql = format!(
         "select s.commitment_id, s.mechanism_id, v.title, v.made_on, v.due_date,
                 v.gcm_objectives, v.sdg_targets, v.recommendation_ids, s.status, s.percent,
@@ -207,7 +225,7 @@ impl Tally {
 }
 
 /// What to group progress by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GroupBy {
     /// GCM objective number.
     Objective,
@@ -219,6 +237,19 @@ pub enum GroupBy {
 
 /// Progress tallies per group, on both clocks, for commitments matching `filter`.
 pub async fn progress(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    group_by: GroupBy,
+) -> Result<BTreeMap<String, Tally>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), clock.known).await?;
+    let key = (*clock, filter.clone(), group_by);
+    let compute = tallies(db, clock, filter, group_by);
+    let tallies = remember(&db.memo().progress, settled, key, compute).await?;
+    Ok(tallies.as_ref().clone())
+}
+
+async fn tallies(
     db: &ReadDb,
     clock: &Clock,
     filter: &Filter,
@@ -315,6 +346,19 @@ pub async fn timeline(
     filter: &Filter,
     period_ends: &[Date],
 ) -> Result<BTreeMap<Date, BTreeMap<String, i64>>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), clock.known).await?;
+    let key = (*clock, filter.clone(), period_ends.to_vec());
+    let compute = series(db, clock, filter, period_ends);
+    let series = remember(&db.memo().timeline, settled, key, compute).await?;
+    Ok(series.as_ref().clone())
+}
+
+async fn series(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    period_ends: &[Date],
+) -> Result<Series, ProjectionError> {
     let mut series: BTreeMap<Date, BTreeMap<String, i64>> = period_ends
         .iter()
         .map(|end| (*end, BTreeMap::new()))
@@ -393,12 +437,26 @@ pub async fn changes(
     from: Date,
     limit: i64,
 ) -> Result<Vec<Change>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), clock.known).await?;
+    let key = (*clock, filter.clone(), from, limit);
+    let compute = moved(db, clock, filter, from, limit);
+    let changes = remember(&db.memo().changes, settled, key, compute).await?;
+    Ok(changes.as_ref().clone())
+}
+
+async fn moved(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    from: Date,
+    limit: i64,
+) -> Result<Vec<Change>, ProjectionError> {
     let before = Clock {
         as_of: from,
         ..*clock
     };
-    let list_before = commitments(db, &before, filter, None, i64::MAX).await?;
-    let list_after = commitments(db, clock, filter, None, i64::MAX).await?;
+    let list_before = list(db, &before, filter, None, i64::MAX).await?;
+    let list_after = list(db, clock, filter, None, i64::MAX).await?;
     let mut by_id: BTreeMap<String, (Option<CommitmentRow>, Option<CommitmentRow>)> =
         BTreeMap::new();
     for row in list_before {

@@ -190,10 +190,28 @@ fn write_scalar(value: &serde_json::Value, out: &mut Vec<u8>) {
 
 /// Walks the whole log in position order, recomputing every hash.
 pub async fn verify_chain<S: EventStore>(store: S) -> Result<VerifyReport, StoreError> {
+    let empty = VerifyReport {
+        ok: true,
+        events_checked: 0,
+        head_hash: None,
+        first_broken_position: None,
+    };
+    extend_verification(store, &empty).await
+}
+
+/// Continues an intact verification (`so_far`, which checked positions 1 to
+/// `so_far.events_checked`) over the events recorded since. A broken report is returned as it is.
+pub async fn extend_verification<S: EventStore>(
+    store: S,
+    so_far: &VerifyReport,
+) -> Result<VerifyReport, StoreError> {
     const PAGE: i64 = 2_000;
-    let mut previous = EventHash::GENESIS;
-    let mut checked: u64 = 0;
-    let mut after: Position = 0;
+    if !so_far.ok {
+        return Ok(so_far.clone());
+    }
+    let mut previous = so_far.head_hash.unwrap_or(EventHash::GENESIS);
+    let mut checked = so_far.events_checked;
+    let mut after = Position::try_from(checked).unwrap_or(Position::MAX);
     loop {
         let page = store.read_all(after, PAGE).await?;
         let Some(last) = page.last() else {

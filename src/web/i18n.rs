@@ -305,6 +305,8 @@ pub struct Messages {
     pub events_checked: &'static str,
     /// The head hash.
     pub head_hash: &'static str,
+    /// When the whole chain was last walked.
+    pub full_walk_at: &'static str,
     /// Heading of the event feed.
     pub event_feed: &'static str,
     /// Link: older events.

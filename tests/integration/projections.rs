@@ -12,7 +12,10 @@ use compact_events::decider::Decider;
 use compact_events::event::Event;
 use compact_events::event::commitment::CommitmentEvent;
 use compact_events::freshness::Freshness;
+use compact_events::ids::CommitmentId;
 use compact_events::stream::StreamId;
+use compact_projections::ProjectionError;
+use compact_projections::apply::{Envelope, Projector, StateSource};
 use compact_projections::curve::Basis;
 use compact_projections::db::{Location, ReadDb};
 use compact_projections::query::{self, Clock, Filter, GroupBy};
@@ -26,6 +29,8 @@ use crate::backends::{Backend, for_each_backend};
 for_each_backend!(
     read_models_equal_a_recomputation_from_the_log_on_both_clocks,
     a_late_report_changes_as_of_views_of_the_past_but_not_known_at_views,
+    an_answer_asked_for_before_its_position_was_applied_is_not_kept,
+    a_rebuild_ends_with_every_index_the_migrations_create,
 );
 
 /// One group's counts, as both sides compute them.
@@ -390,4 +395,126 @@ mod properties {
             });
         }
     }
+}
+
+/// The projector's source of commitments it has not seen: none are needed when it applies the
+/// log from position 1 itself.
+struct FromStart;
+
+impl StateSource for FromStart {
+    async fn load(
+        &self,
+        commitment: CommitmentId,
+        _before_position: i64,
+    ) -> Result<CommitmentState, ProjectionError> {
+        Err(ProjectionError::Source(format!(
+            "commitment {commitment} should be in memory"
+        )))
+    }
+}
+
+fn envelopes(events: &[RecordedEvent]) -> Vec<Envelope> {
+    events
+        .iter()
+        .map(|recorded| Envelope {
+            position: recorded.position,
+            stream_id: recorded.stream_id.clone(),
+            recorded_at: recorded.recorded_at,
+            event: Event::from_stored(
+                &recorded.event_type,
+                u32::try_from(recorded.schema_version).unwrap(),
+                recorded.payload.clone(),
+            )
+            .unwrap(),
+        })
+        .collect()
+}
+
+/// Answers are kept per question, and a question names its known position. A question about a
+/// position the read models have not applied yet must be answered but not kept, or the partial
+/// answer would be served for good.
+async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend: &impl Backend) {
+    let store = backend.open_any().await;
+    history::write(&store, 11, 300).await;
+    let events = store.read_all(0, i64::MAX).await.unwrap();
+    let head = events.last().unwrap().position;
+    let location = Location::for_store(&store.url(), 90);
+    let db = ReadDb::open(&location).await.unwrap();
+    let mut projector = Projector::new();
+    let half = events.len() / 2;
+    projector
+        .apply(&db, &envelopes(&events[..half]), &FromStart)
+        .await
+        .unwrap();
+    let clock = Clock {
+        as_of: date!(2026 - 11 - 01),
+        known: head,
+        reference_day: date!(2026 - 11 - 01),
+        basis: Basis::Reported,
+    };
+    let early = query::progress(&db, &clock, &Filter::default(), GroupBy::Objective)
+        .await
+        .unwrap();
+
+    projector
+        .apply(&db, &envelopes(&events[half..]), &FromStart)
+        .await
+        .unwrap();
+    let later = query::progress(&db, &clock, &Filter::default(), GroupBy::Objective)
+        .await
+        .unwrap();
+    let fresh_handle = ReadDb::open(&location).await.unwrap();
+    let truth = query::progress(
+        &fresh_handle,
+        &clock,
+        &Filter::default(),
+        GroupBy::Objective,
+    )
+    .await
+    .unwrap();
+    assert_ne!(
+        early, truth,
+        "the second half of the log changes the answer"
+    );
+    assert_eq!(later, truth, "the partial answer was not kept");
+    compare(&db, &events, clock.as_of, head, Basis::Reported).await;
+}
+
+/// A build drops the secondary indexes while it fills a generation; the generation it activates
+/// has them all back, as the migrations define them.
+async fn a_rebuild_ends_with_every_index_the_migrations_create(backend: &impl Backend) {
+    let store = backend.open_any().await;
+    history::write(&store, 5, 100).await;
+    let migrated = ReadDb::open(&Location::for_store(&store.url(), 91))
+        .await
+        .unwrap();
+    let rebuilt = read_models(&store).await;
+    let expected = index_names(&migrated).await;
+    assert!(
+        expected.contains("commitment_status_now"),
+        "the migrations create secondary indexes: {expected:?}"
+    );
+    assert_eq!(index_names(&rebuilt).await, expected);
+    let deferred: i64 = sqlx::query_scalar("select count(*) from deferred_indexes")
+        .fetch_one(rebuilt.pool())
+        .await
+        .unwrap();
+    assert_eq!(deferred, 0, "nothing is left to restore");
+}
+
+async fn index_names(db: &ReadDb) -> BTreeSet<String> {
+    let sql = match db.location() {
+        Location::SqliteFile(_) => {
+            "select name from sqlite_master where type = 'index' and sql is not null"
+        }
+        Location::PostgresSchema { .. } => {
+            "select indexname::text from pg_indexes where schemaname = current_schema()"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .fetch_all(db.pool())
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
 }

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use compact_tracker::store::chain_check::ChainCheck;
 use compact_tracker::store::{
     AppendOutcome, AppendRequest, EventStore, ExpectedVersion, IdempotencyRecord, Metadata,
     NewEvent, StoreError,
@@ -25,6 +26,7 @@ for_each_backend!(
     an_idempotency_key_is_stored_with_its_append_and_blocks_a_second_write,
     the_database_refuses_update_and_delete_of_events,
     verify_names_the_first_tampered_position,
+    the_audit_pages_chain_check_extends_over_new_events_and_finds_tampering_after_them,
     reopening_a_store_keeps_everything,
     append_at_records_the_given_time_but_never_goes_back,
 );
@@ -406,6 +408,50 @@ async fn verify_names_the_first_tampered_position(backend: &impl Backend) {
     assert!(!report.ok);
     assert_eq!(report.first_broken_position, Some(4));
     assert_eq!(report.events_checked, 3);
+}
+
+/// The audit page's check walks the chain once, then only the events recorded since: it must
+/// agree with a full walk at every step, and a break in the new events must be found.
+async fn the_audit_pages_chain_check_extends_over_new_events_and_finds_tampering_after_them(
+    backend: &impl Backend,
+) {
+    let store = backend.open().await;
+    let write = |from: i32, to: i32| {
+        let store = store.clone();
+        async move {
+            for n in from..to {
+                store
+                    .append(append(
+                        "audit",
+                        ExpectedVersion::Any,
+                        vec![event(json!({"n": n}))],
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    let check = ChainCheck::default();
+    write(0, 4).await;
+    let first = check.status(&store).await.unwrap();
+    assert_eq!(first.report, store.verify().await.unwrap());
+    assert_eq!(first.report.events_checked, 4);
+
+    write(4, 9).await;
+    let extended = check.status(&store).await.unwrap();
+    assert_eq!(extended.report, store.verify().await.unwrap());
+    assert_eq!(extended.report.events_checked, 9);
+    assert_eq!(
+        extended.full_walk_at, first.full_walk_at,
+        "no second full walk"
+    );
+
+    write(9, 12).await;
+    backend.tamper(11).await;
+    let broken = check.status(&store).await.unwrap();
+    assert!(!broken.report.ok);
+    assert_eq!(broken.report.first_broken_position, Some(11));
+    assert_eq!(broken.report, store.verify().await.unwrap());
 }
 
 async fn reopening_a_store_keeps_everything(backend: &impl Backend) {

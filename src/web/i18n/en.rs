@@ -120,6 +120,7 @@ pub(super) const EN: Messages = Messages {
     chain_broken: "The hash chain is broken. First broken position:",
     events_checked: "Events checked",
     head_hash: "Latest hash",
+    full_walk_at: "Last full walk of the chain (UTC)",
     event_feed: "Every event, in the order recorded",
     older: "Older",
     newer: "Newer",

@@ -122,6 +122,7 @@ pub(super) const ES: Messages = Messages {
     chain_broken: "La cadena de hash está rota. Primera posición rota:",
     events_checked: "Eventos verificados",
     head_hash: "Último hash",
+    full_walk_at: "Última verificación completa de la cadena (UTC)",
     event_feed: "Todos los eventos, en el orden en que se registraron",
     older: "Anteriores",
     newer: "Posteriores",

@@ -122,6 +122,7 @@ pub(super) const FR: Messages = Messages {
     chain_broken: "La chaîne de hachage est rompue. Première position rompue :",
     events_checked: "Événements vérifiés",
     head_hash: "Dernière empreinte",
+    full_walk_at: "Dernière vérification complète de la chaîne (UTC)",
     event_feed: "Tous les événements, dans l'ordre d'enregistrement",
     older: "Plus anciens",
     newer: "Plus récents",

@@ -1,0 +1,132 @@
+//! Answers kept for the life of a generation.
+//!
+//! Every read names a point on both clocks, and its known position `P` is part of the question.
+//! Once the generation has applied `P`, nothing visible at `P` ever changes: the projector only
+//! inserts rows known from later positions, closes rows at later positions and marks retractions
+//! with theirs, and every query filters on those positions. From then on the answer is a pure
+//! function of the question, so it can be kept until memory runs short. A rebuild opens a new
+//! generation, with an empty memo.
+//!
+//! Concurrent identical questions are answered by one query while the others wait for it, so a
+//! burst of dashboard loads after a write costs one query, not one per client.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use moka::future::Cache;
+use sqlx::AnyPool;
+use time::Date;
+
+use crate::ProjectionError;
+use crate::query::{Change, Clock, CommitmentRow, Filter, GroupBy, Tally};
+
+/// Rows a list answer may hold and still be kept; longer ones (full CSV exports) are recomputed.
+pub(crate) const LONGEST_KEPT_LIST: i64 = 1_001;
+
+/// Rows (list entries, changes and their reports) kept across all list and change answers.
+const KEPT_ROWS: u64 = 200_000;
+
+/// Progress and timeline answers kept; each is a few hundred numbers at most.
+const KEPT_TALLIES: u64 = 4_000;
+
+/// The question behind a progress answer.
+pub(crate) type ProgressKey = (Clock, Filter, GroupBy);
+/// The question behind a commitments page: clock, filter, cursor, limit.
+pub(crate) type ListKey = (Clock, Filter, Option<String>, i64);
+/// The question behind a timeline: clock, filter, period ends.
+pub(crate) type TimelineKey = (Clock, Filter, Vec<Date>);
+/// The question behind "what moved": clock, filter, from, limit.
+pub(crate) type ChangesKey = (Clock, Filter, Date, i64);
+
+/// Status counts per period end.
+pub(crate) type Series = BTreeMap<Date, BTreeMap<String, i64>>;
+
+/// The kept answers of one generation.
+pub struct Memo {
+    /// The highest checkpoint read from this generation: questions known at or before it are
+    /// settled and their answers can be kept.
+    settled: AtomicI64,
+    pub(crate) progress: Cache<ProgressKey, Arc<BTreeMap<String, Tally>>>,
+    pub(crate) commitments: Cache<ListKey, Arc<Vec<CommitmentRow>>>,
+    pub(crate) timeline: Cache<TimelineKey, Arc<Series>>,
+    pub(crate) changes: Cache<ChangesKey, Arc<Vec<Change>>>,
+}
+
+impl std::fmt::Debug for Memo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Memo")
+            .field("settled", &self.settled.load(Ordering::Relaxed))
+            .field("progress", &self.progress.entry_count())
+            .field("commitments", &self.commitments.entry_count())
+            .field("timeline", &self.timeline.entry_count())
+            .field("changes", &self.changes.entry_count())
+            .finish()
+    }
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        let rows = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(1);
+        Self {
+            settled: AtomicI64::new(0),
+            progress: Cache::new(KEPT_TALLIES),
+            commitments: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, list: &Arc<Vec<CommitmentRow>>| rows(list.len()))
+                .build(),
+            timeline: Cache::new(KEPT_TALLIES),
+            changes: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, changes: &Arc<Vec<Change>>| {
+                    rows(changes.iter().map(|change| 1 + change.reports.len()).sum())
+                })
+                .build(),
+        }
+    }
+}
+
+impl Memo {
+    /// Whether the generation has applied position `known`, so that an answer known at it is
+    /// final. Reads the checkpoint only when `known` is past the last one seen.
+    pub(crate) async fn settled(
+        &self,
+        pool: &AnyPool,
+        known: i64,
+    ) -> Result<bool, ProjectionError> {
+        if known <= self.settled.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        // Both projections move together in each batch; the lower one is what is settled.
+        let checkpoint: Option<i64> = sqlx::query_scalar("select min(position) from checkpoints")
+            .fetch_one(pool)
+            .await?;
+        let checkpoint = checkpoint.unwrap_or(0);
+        self.settled.fetch_max(checkpoint, Ordering::AcqRel);
+        Ok(known <= checkpoint)
+    }
+}
+
+/// The kept answer to `key`, or the one `compute` gives (kept if `settled`). Concurrent callers
+/// with the same key share one computation.
+pub(crate) async fn remember<K, V, F>(
+    answers: &Cache<K, Arc<V>>,
+    settled: bool,
+    key: K,
+    compute: F,
+) -> Result<Arc<V>, ProjectionError>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+    F: Future<Output = Result<V, ProjectionError>>,
+{
+    if !settled {
+        return compute.await.map(Arc::new);
+    }
+    answers
+        .try_get_with(key, async move { compute.await.map(Arc::new) })
+        .await
+        .map_err(ProjectionError::Shared)
+}
