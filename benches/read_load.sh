@@ -10,6 +10,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "benches/read_load.sh needs wrk (Debian: apt-get install wrk)" >&2; exit 1; }
 events=${1:-1000000}
 seconds=${2:-20}
 pg=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
@@ -31,6 +32,9 @@ run() { # $1 = label, $2 = database url
         sleep 0.5
     done
     curl -s "http://127.0.0.1:$port/readyz"; echo
+    # The server walks the hash chain once at start; /audit waits for that walk, so time it
+    # first, then measure every route on an idle server.
+    curl -s -o /dev/null -w "first /audit after start (waits for the start-up chain walk): %{time_total}s\n" "http://127.0.0.1:$port/audit"
     local commitment mechanism
     commitment=$(curl -s "http://127.0.0.1:$port/v1/commitments?limit=1" | sed 's/.*"items":\[{"id":"\([^"]*\)".*/\1/')
     mechanism=$(curl -s "http://127.0.0.1:$port/v1/commitments?limit=1" | sed 's/.*"mechanism_id":"\([^"]*\)".*/\1/')
@@ -47,7 +51,7 @@ run() { # $1 = label, $2 = database url
         "/commitments/$commitment" \
         "/changes" \
         "/audit"; do
-        curl -s -o /dev/null -w "warm-up $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
+        curl -s -o /dev/null -w "cold (first request) $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
         PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
             | grep RESULT | sed "s|^RESULT|RESULT $label $route|"
     done

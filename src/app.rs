@@ -56,6 +56,9 @@ pub enum AppError {
     /// The hash chain is broken.
     #[error("the event log is broken at position {0}: its hash does not match")]
     ChainBroken(i64),
+    /// An export, import or copy failed.
+    #[error("{0}")]
+    Transfer(#[from] crate::transfer::TransferError),
 }
 
 impl AppError {
@@ -107,6 +110,31 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             };
             println!(
                 "rebuilt the read models as generation {generation}: {position} events in {seconds:.1} s ({rate:.0} events/s)"
+            );
+            Ok(())
+        }
+        Some(Command::Export { file }) => export(&url, &file).await,
+        Some(Command::Import { file }) => {
+            let store = open_store(&url).await?;
+            let done = crate::transfer::import(&store, &file).await?;
+            println!(
+                "imported {} events into {}; the chain verifies and ends on hash {}",
+                done.events,
+                redact(&url),
+                describe_hash(done.head_hash)
+            );
+            Ok(())
+        }
+        Some(Command::CopyStore { from, to }) => {
+            let source = open_store(&from).await?;
+            let target = open_store(&to).await?;
+            let done = crate::transfer::copy(&source, &target).await?;
+            println!(
+                "copied {} events from {} to {}; the copy verifies and ends on hash {}",
+                done.events,
+                redact(&from),
+                redact(&to),
+                describe_hash(done.head_hash)
             );
             Ok(())
         }
@@ -175,6 +203,13 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), AppError> {
     )
     .await
     .map_err(|error| AppError::ReadSide(error.to_string()))?;
+    // Walk the hash chain once now, so the first `/audit` only checks what came since.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        if let Err(error) = warm.chain.status(&warm.store).await {
+            tracing::warn!(%error, "cannot walk the hash chain at start");
+        }
+    });
     println!(
         "compact-tracker is listening on http://{address}/ ({} store: {})",
         store.backend(),
@@ -306,6 +341,29 @@ async fn verify(url: &str) -> Result<(), AppError> {
         report.events_checked
     );
     Ok(())
+}
+
+async fn export(url: &str, file: &std::path::Path) -> Result<(), AppError> {
+    let store = open_store(url).await?;
+    let count = if file.as_os_str() == "-" {
+        crate::transfer::export(&store, std::io::stdout().lock()).await?
+    } else {
+        let out = std::fs::File::create(file).map_err(|source| {
+            AppError::Transfer(crate::transfer::TransferError::File {
+                path: file.to_owned(),
+                source,
+            })
+        })?;
+        let count = crate::transfer::export(&store, out).await?;
+        println!("exported {count} events to {}", file.display());
+        count
+    };
+    tracing::info!(events = count, "export written");
+    Ok(())
+}
+
+fn describe_hash(hash: Option<crate::store::EventHash>) -> String {
+    hash.map_or_else(|| "none (empty log)".into(), |hash| hash.to_string())
 }
 
 /// The URL without its password, for messages.

@@ -1,6 +1,7 @@
 //! The command line (SPEC.md "Command line"), parsed by clap.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -56,6 +57,27 @@ pub enum Command {
     /// Load a realistic, deterministic demo history (mechanisms of GRCP 7, commitments, progress
     /// from 2018 to today) through the normal append path.
     Demo(DemoArgs),
+    /// Write the whole event log as NDJSON (one event per line, hashes included).
+    Export {
+        /// The file to write; `-` for standard output.
+        file: PathBuf,
+    },
+    /// Load an NDJSON export into an empty store: the whole file's hash chain is checked before
+    /// anything is written, every event keeps its position and hash, and the result is verified.
+    Import {
+        /// The export to read.
+        file: PathBuf,
+    },
+    /// Copy a whole event log into an empty store (e.g. SQLite to PostgreSQL), checking the
+    /// source's chain first and verifying the copy. API tokens are not copied.
+    CopyStore {
+        /// The store to copy from.
+        #[arg(long)]
+        from: String,
+        /// The empty store to copy into.
+        #[arg(long)]
+        to: String,
+    },
 }
 
 /// Options of `demo`.

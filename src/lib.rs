@@ -5,6 +5,7 @@
 //!
 //! - [`store`]: the event store (trait, SQLite and PostgreSQL backends, group commit, subscription,
 //!   hash chain).
+//! - [`transfer`]: export, import and copy of a whole event log, verified end to end.
 
 pub mod app;
 pub mod cli;
@@ -16,4 +17,5 @@ pub mod seed;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod transfer;
 pub mod web;

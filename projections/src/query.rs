@@ -398,6 +398,8 @@ pub struct Change {
     pub mechanism_id: String,
     /// Title.
     pub title: String,
+    /// The GCM objectives it serves (as of the later date, if it exists then).
+    pub gcm_objectives: Vec<u8>,
     /// Status on `from` (`None`: not made yet).
     pub status_before: Option<String>,
     /// Percent on `from`.
@@ -483,6 +485,7 @@ async fn moved(
             commitment_id: id.clone(),
             mechanism_id: any.mechanism_id.clone(),
             title: any.title.clone(),
+            gcm_objectives: any.gcm_objectives.clone(),
             status_before,
             percent_before,
             status_after,

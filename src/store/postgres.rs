@@ -179,9 +179,15 @@ impl EventStore for PostgresStore {
 
     async fn position_at(&self, at: OffsetDateTime) -> Result<Position, StoreError> {
         let position: i64 = sqlx::query_scalar(
+            // Two index seeks: the last commit time at or before the instant, then the last
+            // position with that time (an append's events share it). `max(position) where
+            // recorded_at <= t` read every index entry before t: a second at a million events.
             r"select coalesce(max(position), 0)
               from events
-              where recorded_at <= $1",
+              where recorded_at = (
+                  select max(recorded_at)
+                  from events
+                  where recorded_at <= $1)",
         )
         .bind(at)
         .fetch_one(&self.inner.pool)

@@ -97,7 +97,7 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
     let t = page.t;
     let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
     let range = range(&page, &review_points)?;
-    let (changes, objectives) = moved(&state, &page, &range).await?;
+    let changes = moved(&state, &page, &range).await?;
     let names: HashMap<String, String> =
         query::mechanisms(&state.read.db(), state.read.applied(), None)
             .await?
@@ -122,7 +122,7 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
                 ]),
             })
             .collect(),
-        by_objective: by_objective(&page, &changes, &objectives),
+        by_objective: by_objective(&page, &changes),
         by_mechanism: by_mechanism(&page, &changes, &names),
         lines: changes.iter().map(|change| line(&page, change)).collect(),
         csv_href: csv_href(&page, None),
@@ -137,10 +137,10 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
 pub async fn csv(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
     let range = range(&page, &review_points)?;
-    let (changes, objectives) = moved(&state, &page, &range).await?;
+    let changes = moved(&state, &page, &range).await?;
     let counts = match page.param("table") {
         None => None,
-        Some("objectives") => Some(by_objective(&page, &changes, &objectives)),
+        Some("objectives") => Some(by_objective(&page, &changes)),
         Some("mechanisms") => {
             let names = mechanism_names(&state).await?;
             Some(by_mechanism(&page, &changes, &names))
@@ -264,36 +264,21 @@ fn range(page: &Page, review_points: &[ReviewPointRow]) -> Result<Range, WebErro
     Ok(Range { from, to, filter })
 }
 
-/// What moved, and each moved commitment's objectives (on `to`).
-async fn moved(
-    state: &AppState,
-    page: &Page,
-    range: &Range,
-) -> Result<(Vec<Change>, HashMap<String, Vec<u8>>), WebError> {
+/// What moved between the range's dates.
+async fn moved(state: &AppState, page: &Page, range: &Range) -> Result<Vec<Change>, WebError> {
     let known_at = match page.known {
         Known::Now => None,
         Known::Then => Some(end_of_day(range.to)),
     };
     let clock = page.clock_on(state, range.to, known_at).await?;
     let db = state.read.db();
-    let changes = query::changes(&db, &clock, &range.filter, range.from, LIMIT).await?;
-    // One list read gives every commitment's objectives, rather than one read per change.
-    let objectives = query::commitments(&db, &clock, &range.filter, None, i64::MAX)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row.gcm_objectives))
-        .collect();
-    Ok((changes, objectives))
+    Ok(query::changes(&db, &clock, &range.filter, range.from, LIMIT).await?)
 }
 
-fn by_objective(
-    page: &Page,
-    changes: &[Change],
-    objectives: &HashMap<String, Vec<u8>>,
-) -> Vec<MovedRow> {
+fn by_objective(page: &Page, changes: &[Change]) -> Vec<MovedRow> {
     let mut rows: BTreeMap<u8, MovedRow> = BTreeMap::new();
     for change in changes {
-        for number in objectives.get(&change.commitment_id).into_iter().flatten() {
+        for number in &change.gcm_objectives {
             let row = rows.entry(*number).or_insert_with(|| {
                 let label = ObjectiveNumber::new(i64::from(*number))
                     .ok()

@@ -85,6 +85,7 @@ pub struct PostgresBackend {
     admin: PgConnectOptions,
     options: PgConnectOptions,
     name: String,
+    url: String,
 }
 
 impl PostgresBackend {
@@ -106,11 +107,19 @@ impl PostgresBackend {
             .await
             .expect("create a test database");
         let options = admin.clone().database(&name);
+        let server = url.split('?').next().unwrap_or(&url);
+        let server = server.rsplit_once('/').map_or(server, |(server, _)| server);
         Some(Self {
             admin,
             options,
+            url: format!("{server}/{name}"),
             name,
         })
+    }
+
+    /// The URL of the test database, for the command line.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// Drops the test database (after the stores using it are gone).

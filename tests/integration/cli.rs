@@ -246,3 +246,126 @@ fn serve_listens_answers_and_stops_gracefully_on_sigterm() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+fn events_of(url: &str) -> Vec<compact_tracker::store::RecordedEvent> {
+    use compact_tracker::store::EventStore;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = compact_tracker::app::open_store(url).await.unwrap();
+        store.read_all(0, i64::MAX).await.unwrap()
+    })
+}
+
+#[test]
+fn an_export_imports_into_an_empty_store_with_every_position_and_hash_and_a_changed_one_writes_nothing()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(dir.path(), &["demo", "--commitments", "12", "--quiet"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let source = format!(
+        "sqlite://{}",
+        dir.path().join("data/compact-tracker.db").display()
+    );
+    let original = events_of(&source);
+    assert!(original.len() > 100, "the demo wrote a history");
+
+    let exported = run(dir.path(), &["export", "log.ndjson"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let text = std::fs::read_to_string(dir.path().join("log.ndjson")).unwrap();
+    assert_eq!(text.lines().count(), original.len());
+
+    let copy = format!("sqlite://{}", dir.path().join("copy/events.db").display());
+    let imported = run(
+        dir.path(),
+        &["--database-url", &copy, "import", "log.ndjson"],
+    );
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains(&format!("imported {} events", original.len())),
+        "{}",
+        stdout(&imported)
+    );
+    assert_eq!(
+        events_of(&copy),
+        original,
+        "positions, times and hashes are kept"
+    );
+
+    let again = run(
+        dir.path(),
+        &["--database-url", &copy, "import", "log.ndjson"],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already holds"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(
+        events_of(&copy),
+        original,
+        "a refused import writes nothing"
+    );
+
+    // One changed value near the end: the chain check stops the import before any write.
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let changed = lines.len() - 3;
+    let mut line: serde_json::Value = serde_json::from_str(&lines[changed]).unwrap();
+    line["metadata"]["role"] = serde_json::json!("reviewer");
+    lines[changed] = line.to_string();
+    std::fs::write(dir.path().join("changed.ndjson"), lines.join("\n")).unwrap();
+    let fresh = format!("sqlite://{}", dir.path().join("fresh/events.db").display());
+    let refused = run(
+        dir.path(),
+        &["--database-url", &fresh, "import", "changed.ndjson"],
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains(&format!("line {} ", changed + 1)),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(events_of(&fresh).is_empty(), "nothing was imported");
+
+    let garbage = run(
+        dir.path(),
+        &["--database-url", &fresh, "import", "Cargo.toml"],
+    );
+    assert_eq!(garbage.status.code(), Some(1), "{}", stderr(&garbage));
+    assert!(events_of(&fresh).is_empty());
+}
+
+#[test]
+fn copy_store_moves_a_sqlite_log_to_postgresql_and_verifies_it() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(postgres) = runtime.block_on(crate::backends::PostgresBackend::new(
+        "copy_store_moves_a_sqlite_log_to_postgresql_and_verifies_it",
+    )) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = run(dir.path(), &["demo", "--commitments", "12", "--quiet"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let source = format!(
+        "sqlite://{}",
+        dir.path().join("data/compact-tracker.db").display()
+    );
+
+    let copied = run(
+        dir.path(),
+        &["copy-store", "--from", &source, "--to", postgres.url()],
+    );
+    assert!(copied.status.success(), "{}", stderr(&copied));
+    assert_eq!(events_of(postgres.url()), events_of(&source));
+
+    let again = run(
+        dir.path(),
+        &["copy-store", "--from", &source, "--to", postgres.url()],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "the target is no longer empty"
+    );
+    runtime.block_on(postgres.finish());
+}

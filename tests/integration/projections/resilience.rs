@@ -8,6 +8,7 @@ use compact_projections::db::{Location, ReadDb};
 use compact_tracker::http::{AppState, HttpConfig};
 use compact_tracker::read_side::runner::rebuild;
 use compact_tracker::store::EventStore as _;
+use sqlx::Connection as _;
 use sqlx::Row as _;
 
 use crate::backends::{Backend, for_each_backend};
@@ -128,17 +129,26 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
     // server creates generation 1 itself, so look only once its file exists.
     let server = serve(dir.path());
     let deadline = Instant::now() + Duration::from_secs(60);
-    let live = loop {
+    // Read the checkpoint without migrating: opening a `ReadDb` here could race the server's own
+    // migration of the new file.
+    let checkpoint_url = format!("sqlite://{}?mode=ro", file.display());
+    loop {
         if file.exists()
-            && let Ok(db) = ReadDb::open(&location).await
-            && projected(&db).await > 0
+            && let Ok(mut connection) = sqlx::SqliteConnection::connect(&checkpoint_url).await
+            && let Ok(Some(position)) = sqlx::query_scalar::<_, i64>(
+                "select position from checkpoints where projection = 'progress'",
+            )
+            .fetch_optional(&mut connection)
+            .await
+            && position > 0
         {
             drop(server);
-            break db;
+            break;
         }
         assert!(Instant::now() < deadline, "the runner never started");
         tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+    }
+    let live = ReadDb::open(&location).await.unwrap();
     let killed_at = projected(&live).await;
     let head = store.head().await.unwrap();
     println!("killed the runner at position {killed_at} of {head}");
