@@ -229,6 +229,24 @@ impl ReadDb {
         Ok(())
     }
 
+    /// Refreshes PostgreSQL's planner statistics after a build: it has none for the new tables
+    /// until autovacuum gets to them, and without them it chose plans that took minutes at a
+    /// million events (current status rows estimated at 40 instead of 77,000). SQLite is left
+    /// without statistics: with them its planner made the commitments list 7× slower (0.43 s to
+    /// 2.95 s at a million events) for a 2× faster progress query.
+    pub async fn analyze(&self) -> Result<(), sqlx::Error> {
+        if let Location::PostgresSchema { .. } = self.location {
+            // Unqualified names resolve to this generation's schema (search_path).
+            sqlx::query(
+                "analyze commitment_status, commitment_versions, commitment_links, \
+                 progress_reports, mechanisms, recommendations, review_points, checkpoints",
+            )
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
     /// The stored position and version of a projection, if it has run.
     pub async fn checkpoint(&self, projection: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
         let row: Option<(i64, i64)> = sqlx::query_as(

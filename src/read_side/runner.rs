@@ -165,6 +165,7 @@ pub async fn rebuild(
     }
     bar.finish_and_clear();
     db.restore_indexes().await.map_err(ProjectionError::from)?;
+    db.analyze().await.map_err(ProjectionError::from)?;
     generations::activate(store, generation).await?;
     drop_old_generations(store, store_url, generation).await;
     Ok((generation, position))
@@ -303,6 +304,7 @@ impl Runner {
             position = applied;
         }
         db.restore_indexes().await.map_err(ProjectionError::from)?;
+        db.analyze().await.map_err(ProjectionError::from)?;
         // A `rebuild` in another process may have activated a newer generation meanwhile:
         // follow that one rather than replacing it with this older build.
         if let Some(active) = generations::active(&self.store).await?

@@ -221,6 +221,48 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
             .collect();
         assert_eq!(actual, expected, "progress by {group_by:?}, {case}");
     }
+
+    // The timeline: status counts on several dates in one read, overall and for one objective.
+    let ends = [
+        as_of - time::Duration::days(400),
+        as_of - time::Duration::days(90),
+        as_of,
+    ];
+    for objective in [None, Some(3_u8)] {
+        let expected: BTreeMap<Date, BTreeMap<String, i64>> = ends
+            .iter()
+            .map(|end| {
+                let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+                for state in recomputed.states.values() {
+                    let Some(commitment) = &state.commitment else {
+                        continue;
+                    };
+                    let serves = |n: u8| {
+                        commitment
+                            .gcm_objectives
+                            .iter()
+                            .any(|o| o.to_string() == n.to_string())
+                    };
+                    if objective.is_some_and(|n| !serves(n)) {
+                        continue;
+                    }
+                    if let Some(status) = state.status_as_of(*end, validated_only) {
+                        *counts.entry(status.as_str().to_owned()).or_default() += 1;
+                    }
+                }
+                (*end, counts)
+            })
+            .collect();
+        let filter = Filter {
+            objective,
+            ..Filter::default()
+        };
+        let actual = query::timeline(db, &clock, &filter, &ends).await.unwrap();
+        assert_eq!(
+            actual, expected,
+            "timeline for objective {objective:?}, {case}"
+        );
+    }
 }
 
 async fn read_models_equal_a_recomputation_from_the_log_on_both_clocks(backend: &impl Backend) {
