@@ -56,11 +56,14 @@ pub enum TransferError {
         "line {line} (position {position}) does not continue the hash chain: the input was changed or is incomplete; nothing was imported"
     )]
     Chain {
-        /// 1-based line number (or position, for a store).
+        /// 1-based line number.
         line: u64,
         /// The position it claims.
         position: Position,
     },
+    /// The export could not be written.
+    #[error("cannot write the export: {0}")]
+    Write(#[source] std::io::Error),
     /// The source store's own chain is broken.
     #[error("the source store's hash chain is broken at position {0}; nothing was copied")]
     SourceBroken(Position),
@@ -78,7 +81,7 @@ pub enum TransferError {
 /// One line of an export: an event with everything the store recorded about it.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Line {
+struct ExportedEvent {
     position: Position,
     stream_id: String,
     stream_version: i64,
@@ -92,7 +95,7 @@ struct Line {
     hash: String,
 }
 
-impl From<&RecordedEvent> for Line {
+impl From<&RecordedEvent> for ExportedEvent {
     fn from(event: &RecordedEvent) -> Self {
         Self {
             position: event.position,
@@ -109,7 +112,7 @@ impl From<&RecordedEvent> for Line {
     }
 }
 
-impl Line {
+impl ExportedEvent {
     fn into_event(self, line: u64) -> Result<RecordedEvent, TransferError> {
         let hash = self
             .hash
@@ -142,14 +145,14 @@ pub struct Transferred {
     pub head_hash: Option<EventHash>,
 }
 
-/// Checks that events continue a hash chain from position 1.
+/// Follows a hash chain from position 1, one event at a time.
 #[derive(Debug)]
-struct ChainCheck {
+struct ChainCursor {
     previous: EventHash,
     position: Position,
 }
 
-impl ChainCheck {
+impl ChainCursor {
     fn new() -> Self {
         Self {
             previous: EventHash::GENESIS,
@@ -173,10 +176,6 @@ pub async fn export<S: EventStore>(store: &S, out: impl Write) -> Result<u64, Tr
     let mut out = BufWriter::new(out);
     let mut after = 0;
     let mut written = 0;
-    let io = |source| TransferError::File {
-        path: PathBuf::from("standard output"),
-        source,
-    };
     loop {
         let page = store.read_all(after, PAGE).await?;
         let Some(last) = page.last() else {
@@ -184,13 +183,13 @@ pub async fn export<S: EventStore>(store: &S, out: impl Write) -> Result<u64, Tr
         };
         after = last.position;
         for event in &page {
-            serde_json::to_writer(&mut out, &Line::from(event))
-                .map_err(|error| io(std::io::Error::other(error)))?;
-            out.write_all(b"\n").map_err(io)?;
+            serde_json::to_writer(&mut out, &ExportedEvent::from(event))
+                .map_err(|error| TransferError::Write(error.into()))?;
+            out.write_all(b"\n").map_err(TransferError::Write)?;
             written += 1;
         }
     }
-    out.flush().map_err(io)?;
+    out.flush().map_err(TransferError::Write)?;
     Ok(written)
 }
 
@@ -201,7 +200,7 @@ pub async fn import<S: EventStore>(target: &S, path: &Path) -> Result<Transferre
     if head > 0 {
         return Err(TransferError::NotEmpty(head));
     }
-    let mut check = ChainCheck::new();
+    let mut check = ChainCursor::new();
     let mut count = 0;
     for event in read_lines(path)? {
         let (line, event) = event?;
@@ -271,7 +270,7 @@ fn read_lines(
                 path: path.clone(),
                 source,
             })?;
-            let parsed: Line =
+            let parsed: ExportedEvent =
                 serde_json::from_str(&text).map_err(|error| TransferError::Line {
                     line,
                     reason: error.to_string(),
