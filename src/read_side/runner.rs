@@ -151,18 +151,10 @@ pub async fn rebuild(
     } else {
         ProgressBar::hidden()
     };
-    let mut projector = Projector::new();
-    let source = StoreSource(store.clone());
-    let mut position = 0;
-    loop {
-        let applied =
-            apply_next(store, &db, &mut projector, &source, position, Phase::Build).await?;
-        if applied == position {
-            break;
-        }
+    let position = build_from(store, &db, 0, |applied| {
         bar.set_position(u64::try_from(applied).unwrap_or(0));
-        position = applied;
-    }
+    })
+    .await?;
     bar.finish_and_clear();
     db.restore_indexes().await.map_err(ProjectionError::from)?;
     db.analyze().await.map_err(ProjectionError::from)?;
@@ -278,31 +270,17 @@ impl Runner {
     /// Catches a new generation up to the head, activates it and serves reads from it.
     async fn build(&self, generation: i64) -> Result<Target, RunnerError> {
         let db = ReadDb::open(&Location::for_store(&self.store_url, generation)).await?;
-        let mut projector = Projector::new();
-        let source = StoreSource(self.store.clone());
-        let mut position = checkpoint(&db).await?;
-        if position == 0 {
+        let start = checkpoint(&db).await?;
+        if start == 0 {
             db.defer_indexes().await.map_err(ProjectionError::from)?;
         }
         let serving_is_building = self.read_side.db().location() == db.location();
-        loop {
-            let applied = apply_next(
-                &self.store,
-                &db,
-                &mut projector,
-                &source,
-                position,
-                Phase::Build,
-            )
-            .await?;
+        let position = build_from(&self.store, &db, start, |applied| {
             if serving_is_building {
                 self.read_side.advance(applied);
             }
-            if applied == position {
-                break;
-            }
-            position = applied;
-        }
+        })
+        .await?;
         db.restore_indexes().await.map_err(ProjectionError::from)?;
         db.analyze().await.map_err(ProjectionError::from)?;
         // A `rebuild` in another process may have activated a newer generation meanwhile:
@@ -376,6 +354,46 @@ impl Runner {
             }
             let _ = tokio::time::timeout(Duration::from_millis(500), head.changed()).await;
         }
+    }
+}
+
+/// Applies the log after `from` to a generation being built, up to the head, reading each batch
+/// while the one before it is written (reading and decoding took a sixth of a rebuild's time);
+/// `applied` hears of every batch. Returns the position reached.
+async fn build_from(
+    store: &AnyStore,
+    db: &ReadDb,
+    from: i64,
+    mut applied: impl FnMut(i64),
+) -> Result<i64, RunnerError> {
+    let mut projector = Projector::new();
+    let source = StoreSource(store.clone());
+    let read = |after: i64| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let events = store.read_all(after, batch_size(Phase::Build)).await?;
+            decode(&events, after)
+        })
+    };
+    let mut position = from;
+    let mut next = read(position);
+    loop {
+        let batch = next.await.map_err(|error| {
+            RunnerError::Projection(ProjectionError::Source(format!(
+                "the task reading the log failed: {error}"
+            )))
+        })??;
+        let Some(last) = batch.last().map(|envelope| envelope.position) else {
+            return Ok(position);
+        };
+        next = read(last);
+        let span = tracing::info_span!("projection_batch", from = position + 1, to = last);
+        projector
+            .apply(db, &batch, &source)
+            .instrument(span)
+            .await?;
+        position = last;
+        applied(position);
     }
 }
 
