@@ -216,8 +216,20 @@ pub async fn import<S: EventStore>(target: &S, path: &Path) -> Result<Transferre
         events: count,
         head_hash: (count > 0).then_some(check.previous),
     };
-    let events = futures_util::stream::iter(read_lines(path)?.map(|item| item.map(|(_, e)| e)));
-    replay(target, events).await?;
+    // The file is read a second time to write it: check it again, in case it changed meanwhile.
+    let mut recheck = ChainCursor::new();
+    let events = read_lines(path)?.map(move |item| {
+        let (line, event) = item?;
+        if recheck.accept(&event) {
+            Ok(event)
+        } else {
+            Err(TransferError::Mismatch(format!(
+                "{} changed while it was imported (line {line}); the target holds a part of it",
+                path.display()
+            )))
+        }
+    });
+    replay(target, futures_util::stream::iter(events)).await?;
     confirm(target, &expected).await?;
     Ok(expected)
 }
@@ -240,8 +252,15 @@ pub async fn copy<S: EventStore, T: EventStore>(
         events: report.events_checked,
         head_hash: report.head_hash,
     };
-    let pages = futures_util::stream::try_unfold(0, |after| async move {
-        let page = source.read_all(after, PAGE).await?;
+    // Events appended to the source during the copy are left out: the copy ends where the
+    // verified chain ended.
+    let end = Position::try_from(expected.events).unwrap_or(Position::MAX);
+    let pages = futures_util::stream::try_unfold(0, move |after| async move {
+        let limit = PAGE.min(end - after);
+        if limit <= 0 {
+            return Ok(None);
+        }
+        let page = source.read_all(after, limit).await?;
         let next = page.last().map(|last| last.position);
         Ok::<_, TransferError>(
             next.map(|next| (futures_util::stream::iter(page.into_iter().map(Ok)), next)),

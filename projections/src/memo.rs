@@ -26,11 +26,10 @@ use crate::query::{Change, Clock, CommitmentRow, Filter, GroupBy, Tally};
 /// Rows a list answer may hold and still be kept; longer ones (full CSV exports) are recomputed.
 pub(crate) const LONGEST_KEPT_LIST: i64 = 1_001;
 
-/// Rows (list entries, changes and their reports) kept across all list and change answers.
-const KEPT_ROWS: u64 = 200_000;
-
-/// Progress and timeline answers kept; each is a few hundred numbers at most.
-const KEPT_TALLIES: u64 = 4_000;
+/// How much each kind of answer may keep, in rows: list entries, changes and their reports, groups
+/// of a progress answer, periods of a timeline. A row is a few hundred bytes, so each kind stays
+/// within some 40 MB.
+const KEPT_ROWS: u64 = 100_000;
 
 /// The question behind a progress answer.
 pub(crate) type ProgressKey = (Clock, Filter, GroupBy);
@@ -72,12 +71,18 @@ impl Default for Memo {
         let rows = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(1);
         Self {
             settled: AtomicI64::new(0),
-            progress: Cache::new(KEPT_TALLIES),
+            progress: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, groups: &Arc<BTreeMap<String, Tally>>| rows(groups.len()))
+                .build(),
             commitments: Cache::builder()
                 .max_capacity(KEPT_ROWS)
                 .weigher(move |_, list: &Arc<Vec<CommitmentRow>>| rows(list.len()))
                 .build(),
-            timeline: Cache::new(KEPT_TALLIES),
+            timeline: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, series: &Arc<Series>| rows(series.len()))
+                .build(),
             changes: Cache::builder()
                 .max_capacity(KEPT_ROWS)
                 .weigher(move |_, changes: &Arc<Vec<Change>>| {
