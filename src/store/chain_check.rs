@@ -2,10 +2,13 @@
 //!
 //! Walking the whole chain costs time in proportion to the log (seconds at a million events), so
 //! a page cannot do it per request. [`ChainCheck`] walks it in full once, then extends that walk
-//! over the events recorded since, and walks it in full again once the last full walk is older
-//! than [`FULL_WALK_EVERY`]: an event changed behind the database's back is found within that
-//! time. `GET /v1/audit/verify` and `compact-tracker verify` always walk the whole chain.
+//! over the events recorded since, and walks it in full again, in the background, once the last
+//! full walk is older than [`FULL_WALK_EVERY`]: an event changed behind the database's back is
+//! found within that time. `GET /v1/audit/verify` and `compact-tracker verify` always walk the
+//! whole chain.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -27,37 +30,64 @@ pub struct ChainStatus {
 }
 
 /// The last verification, extended on demand. One check runs at a time; callers that arrive
-/// meanwhile wait for it and share its result.
+/// meanwhile wait for it and share its result. The hourly full walk runs in the background, and
+/// pages keep showing the extended status until it ends.
 #[derive(Debug, Default)]
 pub struct ChainCheck {
     last: Mutex<Option<ChainStatus>>,
+    rewalking: AtomicBool,
 }
 
 impl ChainCheck {
-    /// The chain's status up to the current head.
-    pub async fn status<S: EventStore>(&self, store: &S) -> Result<ChainStatus, StoreError> {
+    /// The chain's status up to the current head. Only the first call walks the whole chain
+    /// before answering.
+    pub async fn status<S: EventStore + 'static>(
+        self: &Arc<Self>,
+        store: &S,
+    ) -> Result<ChainStatus, StoreError> {
         let head = store.head().await?;
         let mut last = self.last.lock().await;
-        let now = OffsetDateTime::now_utc();
+        let Some(previous) = last.as_ref() else {
+            let status = ChainStatus {
+                report: verify_chain(store.clone()).await?,
+                full_walk_at: OffsetDateTime::now_utc(),
+            };
+            *last = Some(status.clone());
+            return Ok(status);
+        };
+        if OffsetDateTime::now_utc() - previous.full_walk_at >= FULL_WALK_EVERY
+            && !self.rewalking.swap(true, Ordering::AcqRel)
+        {
+            self.walk_again(store.clone());
+        }
         // Nothing new since the last check (the common case for a page reloaded under load):
         // answer without reading the log.
-        if let Some(previous) = last.as_ref()
-            && now - previous.full_walk_at < FULL_WALK_EVERY
-            && u64::try_from(head).is_ok_and(|head| head == previous.report.events_checked)
-        {
+        if u64::try_from(head).is_ok_and(|head| head == previous.report.events_checked) {
             return Ok(previous.clone());
         }
-        let status = match last.as_ref() {
-            Some(previous) if now - previous.full_walk_at < FULL_WALK_EVERY => ChainStatus {
-                report: extend_verification(store.clone(), &previous.report).await?,
-                full_walk_at: previous.full_walk_at,
-            },
-            _ => ChainStatus {
-                report: verify_chain(store.clone()).await?,
-                full_walk_at: now,
-            },
+        let status = ChainStatus {
+            report: extend_verification(store.clone(), &previous.report).await?,
+            full_walk_at: previous.full_walk_at,
         };
         *last = Some(status.clone());
         Ok(status)
+    }
+
+    /// Walks the whole chain again in the background, then continues from that walk.
+    fn walk_again<S: EventStore + 'static>(self: &Arc<Self>, store: S) {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let started = OffsetDateTime::now_utc();
+            match verify_chain(store).await {
+                Ok(report) => {
+                    *this.last.lock().await = Some(ChainStatus {
+                        report,
+                        full_walk_at: started,
+                    });
+                }
+                Err(error) => tracing::warn!(%error, "cannot walk the hash chain again"),
+            }
+            this.rewalking.store(false, Ordering::Release);
+        });
     }
 }

@@ -431,7 +431,7 @@ async fn the_audit_pages_chain_check_extends_over_new_events_and_finds_tampering
             }
         }
     };
-    let check = ChainCheck::default();
+    let check = Arc::new(ChainCheck::default());
     write(0, 4).await;
     let first = check.status(&store).await.unwrap();
     assert_eq!(first.report, store.verify().await.unwrap());
