@@ -322,15 +322,7 @@ impl Runner {
         let mut last_poll = tokio::time::Instant::now();
         loop {
             head.borrow_and_update();
-            let applied = apply_next(
-                &self.store,
-                &db,
-                &mut projector,
-                &source,
-                position,
-                Phase::Follow,
-            )
-            .await?;
+            let applied = apply_next(&self.store, &db, &mut projector, &source, position).await?;
             if applied > position {
                 position = applied;
                 self.read_side.advance(position);
@@ -397,16 +389,16 @@ async fn build_from(
     }
 }
 
-/// Applies the next batch after `position`; returns the new checkpoint (unchanged if caught up).
+/// Applies the next batch after `position` to a live generation; returns the new checkpoint
+/// (unchanged if caught up).
 async fn apply_next(
     store: &AnyStore,
     db: &ReadDb,
     projector: &mut Projector,
     source: &StoreSource,
     position: i64,
-    phase: Phase,
 ) -> Result<i64, RunnerError> {
-    let events = store.read_all(position, batch_size(phase)).await?;
+    let events = store.read_all(position, batch_size(Phase::Follow)).await?;
     let Some(last) = events.last() else {
         return Ok(position);
     };
