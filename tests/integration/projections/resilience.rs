@@ -167,6 +167,20 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The killed build had dropped the secondary indexes; the resumed one creates them after its
+    // last batch.
+    while sqlx::query_scalar::<_, i64>("select count(*) from deferred_indexes")
+        .fetch_one(live.pool())
+        .await
+        .unwrap()
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the resumed build did not restore its indexes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     drop(server);
 
     let rebuilt = Command::new(BINARY)
@@ -184,6 +198,10 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
     let (live_rows, fresh_rows) = (dump(&live).await, dump(&fresh).await);
     assert!(live_rows.len() > 1_000, "{} rows", live_rows.len());
     assert_eq!(live_rows, fresh_rows);
+    assert_eq!(
+        super::index_names(&live).await,
+        super::index_names(&fresh).await
+    );
 }
 
 async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
