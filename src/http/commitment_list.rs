@@ -16,6 +16,7 @@ use super::error::{ApiError, ReadProblems};
 use super::extract::ApiQuery;
 use super::progress::ClockView;
 use super::read_clock::{ClockParams, resolve};
+use crate::web::csv::quote;
 
 /// The largest page.
 const MAX_LIMIT: i64 = 500;
@@ -273,7 +274,7 @@ fn csv_response(rows: Vec<CommitmentRow>) -> Response {
                 .unwrap_or_default(),
             row.freshness.as_str().to_owned(),
         ];
-        let line: Vec<String> = fields.iter().map(|field| csv_field(field)).collect();
+        let line: Vec<String> = fields.iter().map(|field| quote(field)).collect();
         csv.push_str(&line.join(","));
         csv.push('\n');
     }
@@ -287,21 +288,6 @@ fn csv_response(rows: Vec<CommitmentRow>) -> Response {
         HeaderValue::from_static("attachment; filename=\"commitments.csv\""),
     );
     response
-}
-
-/// Quotes a field when it holds a comma, quote or line break (RFC 4180), and defuses leading
-/// characters that spreadsheets would run as formulas.
-fn csv_field(field: &str) -> String {
-    let field = if field.starts_with(['=', '+', '-', '@']) {
-        format!("'{field}")
-    } else {
-        field.to_owned()
-    };
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field
-    }
 }
 
 #[cfg(test)]
@@ -319,9 +305,9 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a, b"), "\"a, b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote("=SUM(A1)"), "'=SUM(A1)");
     }
 }

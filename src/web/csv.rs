@@ -54,8 +54,8 @@ impl Csv {
 }
 
 /// Quotes a field holding a comma, quote or line break, and defuses a leading character that a
-/// spreadsheet would run as a formula (as the API's CSV does).
-fn quote(field: &str) -> String {
+/// spreadsheet would run as a formula. The API's commitments CSV uses it too.
+pub(crate) fn quote(field: &str) -> String {
     let field = if field.starts_with(['=', '+', '-', '@']) {
         format!("'{field}")
     } else {
