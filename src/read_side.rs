@@ -12,11 +12,21 @@
 pub mod generations;
 pub mod runner;
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use compact_projections::db::ReadDb;
+use compact_projections::query;
 use tokio::sync::watch;
+
+/// The longest a refresh may hold reads back at an older position: past it, reads move on and
+/// the answers the refresh has not reached are computed when asked. Well inside the 30 s of lag
+/// that `/readyz` allows.
+const STALEST: Duration = Duration::from_secs(20);
+
+/// How long read-your-writes waits for its position to be published (refreshed) before it is
+/// answered at the applied position instead, computing what it must.
+const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
 /// The read models as the HTTP layer sees them. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -28,58 +38,120 @@ pub struct ReadSide {
 struct Inner {
     /// The generation serving reads; replaced when a rebuild is activated.
     serving: RwLock<ReadDb>,
-    /// The last position the serving generation has applied.
+    /// The position reads are answered at by default: applied by the serving generation, with
+    /// the questions readers follow answered there (or [`STALEST`] spent trying).
     applied: watch::Sender<i64>,
+    /// The last position the serving generation has applied.
+    projected: watch::Sender<i64>,
 }
 
-impl ReadSide {
-    /// A read side serving `db`, which has applied up to `applied`.
-    pub fn new(db: ReadDb, applied: i64) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                serving: RwLock::new(db),
-                applied: watch::channel(applied).0,
-            }),
-        }
-    }
-
-    /// The generation serving reads now.
-    pub fn db(&self) -> ReadDb {
-        match self.inner.serving.read() {
+impl Inner {
+    fn db(&self) -> ReadDb {
+        match self.serving.read() {
             Ok(db) => db.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// The last position applied by the serving generation.
+    fn publish(&self, position: i64) {
+        self.applied.send_if_modified(|current| {
+            let moved = position > *current;
+            if moved {
+                *current = position;
+            }
+            moved
+        });
+    }
+}
+
+impl ReadSide {
+    /// A read side serving `db`, which has applied up to `applied`. Spawns the task that moves
+    /// reads to each newly applied position once the followed questions are answered there.
+    pub fn new(db: ReadDb, applied: i64) -> Self {
+        let inner = Arc::new(Inner {
+            serving: RwLock::new(db),
+            applied: watch::channel(applied).0,
+            projected: watch::channel(applied).0,
+        });
+        tokio::spawn(publish_refreshed(
+            Arc::downgrade(&inner),
+            inner.projected.subscribe(),
+        ));
+        Self { inner }
+    }
+
+    /// The generation serving reads now.
+    pub fn db(&self) -> ReadDb {
+        self.inner.db()
+    }
+
+    /// The position reads are answered at: applied by the serving generation, and published
+    /// once the questions readers follow were answered there.
     pub fn applied(&self) -> i64 {
         *self.inner.applied.borrow()
     }
 
-    /// Waits until `position` is applied, for at most `timeout`; true if it was.
-    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
-        let mut applied = self.inner.applied.subscribe();
-        let reached = applied.wait_for(|applied| *applied >= position);
-        matches!(tokio::time::timeout(timeout, reached).await, Ok(Ok(_)))
+    /// The position to answer a read that must see `position` (read-your-writes): the published
+    /// one once it gets there, else — after a short wait — the applied one, so a slow refresh
+    /// costs that read a computation rather than a 503. `None` if neither reaches `position`
+    /// within `timeout`.
+    pub async fn readable_at(&self, position: i64, timeout: Duration) -> Option<i64> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut published = self.inner.applied.subscribe();
+        let reached = published.wait_for(|applied| *applied >= position);
+        if let Ok(Ok(applied)) = tokio::time::timeout(PUBLISH_WAIT.min(timeout), reached).await {
+            return Some(*applied);
+        }
+        let mut projected = self.inner.projected.subscribe();
+        let reached = projected.wait_for(|projected| *projected >= position);
+        match tokio::time::timeout_at(deadline, reached).await {
+            Ok(Ok(projected)) => Some(*projected),
+            _ => None,
+        }
     }
 
-    /// Switches reads to another generation.
+    /// Switches reads to another generation. Its answers start afresh, so there is nothing to
+    /// refresh first.
     fn serve(&self, db: ReadDb, applied: i64) {
         match self.inner.serving.write() {
             Ok(mut serving) => *serving = db,
             Err(poisoned) => *poisoned.into_inner() = db,
         }
+        self.inner.projected.send_replace(applied);
         self.inner.applied.send_replace(applied);
     }
 
-    /// Records progress of the serving generation.
+    /// Records progress of the serving generation; reads follow once the followed questions are
+    /// answered at it.
     fn advance(&self, applied: i64) {
-        self.inner.applied.send_if_modified(|current| {
+        self.inner.projected.send_if_modified(|current| {
             let moved = applied > *current;
             if moved {
                 *current = applied;
             }
             moved
         });
+    }
+}
+
+/// Moves reads to each position the runner applies once the followed questions are answered
+/// there (`query::refresh`), so that a dashboard following the log finds its answers kept rather
+/// than waiting seconds for them at a million events. Under steady writes reads lag by about one
+/// refresh; positions applied during a refresh are skipped to the newest. Ends with the read side.
+async fn publish_refreshed(inner: Weak<Inner>, mut projected: watch::Receiver<i64>) {
+    while projected.changed().await.is_ok() {
+        let position = *projected.borrow_and_update();
+        let Some(db) = inner.upgrade().map(|inner| inner.db()) else {
+            return;
+        };
+        match tokio::time::timeout(STALEST, query::refresh(&db, position)).await {
+            Ok(Ok(questions)) => tracing::debug!(position, questions, "answers refreshed"),
+            Ok(Err(error)) => tracing::warn!(position, %error, "refreshing answers failed"),
+            Err(_) => tracing::warn!(position, "refreshing answers took too long; moving on"),
+        }
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        inner.publish(position);
     }
 }

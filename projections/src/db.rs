@@ -74,13 +74,17 @@ impl ReadDb {
                             // Read models can be rebuilt, so NORMAL durability is enough; WAL lets
                             // reads run while the runner writes.
                             // A 128 MiB page cache keeps the read models' indexes in memory
-                            // while a rebuild writes them.
+                            // while a rebuild writes them. Reads map the file instead of copying
+                            // pages through read(2): at a million events a cold progress query
+                            // spent two thirds of its time in the kernel, and mapped pages are
+                            // shared by all connections (2 GiB is SQLite's usual mapping limit).
                             for pragma in [
                                 "pragma journal_mode = wal",
                                 "pragma synchronous = normal",
                                 "pragma busy_timeout = 10000",
                                 "pragma cache_size = -131072",
                                 "pragma temp_store = memory",
+                                "pragma mmap_size = 2147418112",
                             ] {
                                 sqlx::query(pragma).execute(&mut *connection).await?;
                             }

@@ -9,12 +9,17 @@
 //!
 //! Concurrent identical questions are answered by one query while the others wait for it, so a
 //! burst of dashboard loads after a write costs one query, not one per client.
+//!
+//! Questions about the newest position ([`Clock::latest`]) are also remembered without their
+//! position, so that [`crate::query::refresh`] can ask them again at the next position before
+//! reads are moved there: a dashboard that follows the log then finds its answers ready.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 use sqlx::AnyPool;
@@ -43,6 +48,21 @@ pub(crate) type ChangesKey = (Clock, Filter, Date, i64);
 /// Status counts per period end.
 pub(crate) type Series = BTreeMap<Date, BTreeMap<String, i64>>;
 
+/// How many questions about the newest position are followed: each costs a query per refresh.
+const FOLLOWED: usize = 64;
+
+/// A followed question not asked again for this long is dropped.
+const FOLLOWED_FOR: Duration = Duration::from_secs(10 * 60);
+
+/// A question about the newest position, with its position left out (set to 0).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Question {
+    Progress(ProgressKey),
+    Commitments(ListKey),
+    Timeline(TimelineKey),
+    Changes(ChangesKey),
+}
+
 /// The kept answers of one generation.
 pub struct Memo {
     /// The highest checkpoint read from this generation: questions known at or before it are
@@ -52,6 +72,8 @@ pub struct Memo {
     pub(crate) commitments: Cache<ListKey, Arc<Vec<CommitmentRow>>>,
     pub(crate) timeline: Cache<TimelineKey, Arc<Series>>,
     pub(crate) changes: Cache<ChangesKey, Arc<Vec<Change>>>,
+    /// Questions asked about the newest position, with when they were last asked.
+    followed: Mutex<HashMap<Question, Instant>>,
 }
 
 impl std::fmt::Debug for Memo {
@@ -89,11 +111,42 @@ impl Default for Memo {
                     rows(changes.iter().map(|change| 1 + change.reports.len()).sum())
                 })
                 .build(),
+            followed: Mutex::default(),
         }
     }
 }
 
 impl Memo {
+    /// Notes that a reader asked `question` about the newest position.
+    pub(crate) fn follow(&self, question: Question) {
+        let mut followed = self.followed.lock().unwrap_or_else(PoisonError::into_inner);
+        followed.insert(question, Instant::now());
+        if followed.len() > FOLLOWED {
+            let oldest = followed
+                .iter()
+                .min_by_key(|(_, asked)| **asked)
+                .map(|(question, _)| question.clone());
+            if let Some(oldest) = oldest {
+                followed.remove(&oldest);
+            }
+        }
+    }
+
+    /// The questions asked about the newest position lately, most recently asked first.
+    pub(crate) fn followed(&self) -> Vec<Question> {
+        let mut followed = self.followed.lock().unwrap_or_else(PoisonError::into_inner);
+        followed.retain(|_, asked| asked.elapsed() < FOLLOWED_FOR);
+        let mut questions: Vec<_> = followed
+            .iter()
+            .map(|(q, asked)| (*asked, q.clone()))
+            .collect();
+        questions.sort_by_key(|(asked, _)| std::cmp::Reverse(*asked));
+        questions
+            .into_iter()
+            .map(|(_, question)| question)
+            .collect()
+    }
+
     /// Whether the generation has applied position `known`, so that an answer known at it is
     /// final. Reads the checkpoint only when `known` is past the last one seen.
     pub(crate) async fn settled(

@@ -25,7 +25,8 @@ pub struct Ready {
     pub backend: &'static str,
     /// The position of the last committed event.
     pub head: i64,
-    /// The last position the read models have applied.
+    /// The position reads are answered at: applied by the read models, with the answers readers
+    /// follow refreshed there.
     pub projected: i64,
     /// How many events the read models are behind.
     pub lag_events: i64,

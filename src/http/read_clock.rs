@@ -39,6 +39,7 @@ pub struct ClockParams {
 
 /// Resolves the clock parameters, waiting for the read models where the request needs it.
 pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, ApiError> {
+    let mut newest = state.read.applied();
     if let Some(position) = params.min_position {
         // A position beyond the head was never handed out by a write: waiting cannot help.
         let head = state.store.head().await?;
@@ -47,16 +48,16 @@ pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, Ap
                 "min_position {position} is beyond the last event written ({head})"
             )));
         }
-        wait_until_applied(state, position).await?;
+        newest = newest.max(readable_at(state, position).await?);
     }
     let now = OffsetDateTime::now_utc();
     let known = match params.known_at {
         Some(known_at) => {
             let position = state.store.position_at(known_at).await?;
-            wait_until_applied(state, position).await?;
+            readable_at(state, position).await?;
             position
         }
-        None => state.read.applied(),
+        None => newest,
     };
     let as_of = params.as_of.unwrap_or(now.date());
     let known_day = params
@@ -69,12 +70,14 @@ pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, Ap
         known,
         reference_day: as_of.min(known_day),
         basis: Basis::from_validated_only(params.validated_only),
+        latest: params.known_at.is_none(),
     })
 }
 
-async fn wait_until_applied(state: &AppState, position: i64) -> Result<(), ApiError> {
-    if state.read.wait_for(position, WAIT).await {
-        return Ok(());
+/// The position reads that must see `position` are answered at, once the read models have it.
+async fn readable_at(state: &AppState, position: i64) -> Result<i64, ApiError> {
+    if let Some(readable) = state.read.readable_at(position, WAIT).await {
+        return Ok(readable);
     }
     Err(ApiError::Unavailable {
         retry_after: 1,

@@ -30,6 +30,7 @@ for_each_backend!(
     read_models_equal_a_recomputation_from_the_log_on_both_clocks,
     a_late_report_changes_as_of_views_of_the_past_but_not_known_at_views,
     an_answer_asked_for_before_its_position_was_applied_is_not_kept,
+    a_refresh_answers_the_questions_about_the_newest_position_at_the_next_one,
     a_rebuild_ends_with_every_index_the_migrations_create,
 );
 
@@ -127,6 +128,7 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
         known,
         reference_day: as_of.min(known_day),
         basis,
+        latest: false,
     };
     let case = format!("as_of {as_of}, known at {known}, {basis:?}");
     let validated_only = basis == Basis::Validated;
@@ -372,6 +374,7 @@ async fn a_late_report_changes_as_of_views_of_the_past_but_not_known_at_views(
                 known,
                 reference_day: date!(2022 - 05 - 20),
                 basis: Basis::Reported,
+                latest: false,
             };
             let rows = query::commitments(&db, &clock, &Filter::default(), None, 10)
                 .await
@@ -493,6 +496,7 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
         known: head,
         reference_day: date!(2026 - 11 - 01),
         basis: Basis::Reported,
+        latest: false,
     };
     let early = query::progress(&db, &clock, &Filter::default(), GroupBy::Objective)
         .await
@@ -520,6 +524,86 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
     );
     assert_eq!(later, truth, "the partial answer was not kept");
     compare(&db, &events, clock.as_of, head, Basis::Reported).await;
+}
+
+/// Readers of the newest position ask the same questions again after every batch. `refresh`
+/// answers those, and only those, at the next position ahead of them, and keeps the answers.
+async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_one(
+    backend: &impl Backend,
+) {
+    let store = backend.open_any().await;
+    history::write(&store, 12, 300).await;
+    let events = store.read_all(0, i64::MAX).await.unwrap();
+    let head = events.last().unwrap().position;
+    let location = Location::for_store(&store.url(), 92);
+    let db = ReadDb::open(&location).await.unwrap();
+    let mut projector = Projector::new();
+    let half = events.len() / 2;
+    projector
+        .apply(&db, &envelopes(&events[..half]), &FromStart)
+        .await
+        .unwrap();
+    let latest = Clock {
+        as_of: date!(2026 - 11 - 01),
+        known: events[half - 1].position,
+        reference_day: date!(2026 - 11 - 01),
+        basis: Basis::Reported,
+        latest: true,
+    };
+    let pinned = Clock {
+        latest: false,
+        basis: Basis::Validated,
+        ..latest
+    };
+    let by_mechanism = Filter::default();
+    for clock in [&latest, &pinned] {
+        query::progress(&db, clock, &by_mechanism, GroupBy::Mechanism)
+            .await
+            .unwrap();
+    }
+    projector
+        .apply(&db, &envelopes(&events[half..]), &FromStart)
+        .await
+        .unwrap();
+
+    let asked = query::refresh(&db, head).await.unwrap();
+    assert_eq!(
+        asked, 1,
+        "only the question about the newest position is followed"
+    );
+    let next = Clock {
+        known: head,
+        ..latest
+    };
+    let truth = query::progress(
+        &ReadDb::open(&location).await.unwrap(),
+        &next,
+        &by_mechanism,
+        GroupBy::Mechanism,
+    )
+    .await
+    .unwrap();
+    // With the rows gone, only a kept answer can still be right.
+    sqlx::query("delete from commitment_status")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let kept = query::progress(&db, &next, &by_mechanism, GroupBy::Mechanism)
+        .await
+        .unwrap();
+    assert!(!truth.is_empty(), "the history has commitments");
+    assert_eq!(kept, truth, "the refreshed answer was kept");
+    let pinned_next = Clock {
+        known: head,
+        ..pinned
+    };
+    let not_refreshed = query::progress(&db, &pinned_next, &by_mechanism, GroupBy::Mechanism)
+        .await
+        .unwrap();
+    assert!(
+        not_refreshed.is_empty(),
+        "a question pinned to a position was not asked again: {not_refreshed:?}"
+    );
 }
 
 /// A build drops the secondary indexes while it fills a generation; the generation it activates
