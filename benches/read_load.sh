@@ -2,7 +2,8 @@
 # Read-side benchmark at scale: loads the demo history (default 1,000,000 events) into a fresh
 # store on each backend, times `compact-tracker rebuild` from position 0 (events/s), then measures
 # read latency (p50/p99) of the progress and commitments routes and of the dashboard pages with 32
-# concurrent clients (wrk), and each page's size.
+# concurrent clients (wrk), and each page's size; then the main reads again while a reporter logs
+# one progress update a second.
 #
 #   benches/read_load.sh [EVENTS] [SECONDS]     (default 1000000, 20)
 #
@@ -54,6 +55,29 @@ run() { # $1 = label, $2 = database url
         curl -s -o /dev/null -w "cold (first request) $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
         PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
             | grep RESULT | sed "s|^RESULT|RESULT $label $route|"
+    done
+    # The same reads while a reporter logs one progress update a second: every write moves the
+    # log, so this shows what readers see when answers must follow it (refreshed before they are
+    # published) rather than an idle server's kept answers.
+    local token writing
+    token=$(cd "$work" && DATABASE_URL=$url "$binary" token create --role admin 2>/dev/null | tail -1)
+    writing=$(curl -s "http://127.0.0.1:$port/v1/commitments?status=in_progress&limit=1" | sed 's/.*"items":\[{"id":"\([^"]*\)".*/\1/')
+    for route in "/v1/progress/objectives" "/" "/objectives/23" "/changes"; do
+        local writer
+        (
+            for percent in $(seq 1 $((seconds + 5))); do
+                curl -s -o /dev/null -X POST -H "authorization: Bearer $token" -H 'content-type: application/json' \
+                    -d "{\"status\":\"in_progress\",\"effective_date\":\"$(date -u +%F)\",\"percent_complete\":$((percent % 100)),\"narrative\":\"benchmark write\"}" \
+                    "http://127.0.0.1:$port/v1/commitments/$writing/progress"
+                sleep 1
+            done
+        ) &
+        writer=$!
+        PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
+            | grep RESULT | sed "s|^RESULT|RESULT $label $route (1 write/s)|"
+        kill "$writer" 2>/dev/null || true
+        wait "$writer" 2>/dev/null || true
+        curl -s "http://127.0.0.1:$port/readyz" | sed "s|^|RESULT $label readyz after writes: |"; echo
     done
     pkill -f "serve --listen 127.0.0.1:$port" || true
     sleep 1

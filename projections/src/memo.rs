@@ -42,8 +42,10 @@ pub(crate) type ProgressKey = (Clock, Filter, GroupBy);
 pub(crate) type ListKey = (Clock, Filter, Option<String>, i64);
 /// The question behind a timeline: clock, filter, period ends.
 pub(crate) type TimelineKey = (Clock, Filter, Vec<Date>);
-/// The question behind "what moved": clock, filter, from, limit.
-pub(crate) type ChangesKey = (Clock, Filter, Date, i64);
+/// The question behind a page of "what moved": clock, filter, from, cursor, limit.
+pub(crate) type ChangesKey = (Clock, Filter, Date, Option<String>, i64);
+/// The question behind everything that moved: clock, filter, from.
+pub(crate) type MovesKey = (Clock, Filter, Date);
 
 /// Status counts per period end.
 pub(crate) type Series = BTreeMap<Date, BTreeMap<String, i64>>;
@@ -72,6 +74,7 @@ pub struct Memo {
     pub(crate) commitments: Cache<ListKey, Arc<Vec<CommitmentRow>>>,
     pub(crate) timeline: Cache<TimelineKey, Arc<Series>>,
     pub(crate) changes: Cache<ChangesKey, Arc<Vec<Change>>>,
+    pub(crate) moves: Cache<MovesKey, Arc<Vec<Change>>>,
     /// Questions asked about the newest position, with when they were last asked.
     followed: Mutex<HashMap<Question, Instant>>,
 }
@@ -84,6 +87,7 @@ impl std::fmt::Debug for Memo {
             .field("commitments", &self.commitments.entry_count())
             .field("timeline", &self.timeline.entry_count())
             .field("changes", &self.changes.entry_count())
+            .field("moves", &self.moves.entry_count())
             .finish()
     }
 }
@@ -110,6 +114,10 @@ impl Default for Memo {
                 .weigher(move |_, changes: &Arc<Vec<Change>>| {
                     rows(changes.iter().map(|change| 1 + change.reports.len()).sum())
                 })
+                .build(),
+            moves: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, moves: &Arc<Vec<Change>>| rows(moves.len()))
                 .build(),
             followed: Mutex::default(),
         }

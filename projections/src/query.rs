@@ -172,10 +172,25 @@ async fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CommitmentRow>, ProjectionError> {
+    rows(db, clock, filter, after, limit, LAST_REPORT).await
+}
+
+/// In place of [`LAST_REPORT`] where freshness is not shown: binds $9 all the same.
+const NO_LAST_REPORT: &str = "(case when $9 = $9 then null end)";
+
+/// The list's rows, with `last_report` as the expression for each one's latest report.
+async fn rows(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: i64,
+    last_report: &str,
+) -> Result<Vec<CommitmentRow>, ProjectionError> {
     let sql = format!(
         "select s.commitment_id, s.mechanism_id, v.title, v.made_on, v.due_date,
                 v.gcm_objectives, v.sdg_targets, v.recommendation_ids, s.status, s.percent,
-                {LAST_REPORT} as last_report_on
+                {last_report} as last_report_on
          from commitment_status s
          join commitment_versions v
            on v.commitment_id = s.commitment_id
@@ -514,21 +529,49 @@ pub struct ChangeReport {
     pub retracted: bool,
 }
 
-/// Commitments whose status or percent moved between `from` and `clock.as_of` (the `to` date),
-/// as known at `clock.known`.
+/// A page of the commitments whose status or percent moved between `from` and `clock.as_of`
+/// (the `to` date), as known at `clock.known`, by id after `after`, each with the reports that
+/// moved it.
 pub async fn changes(
     db: &ReadDb,
     clock: &Clock,
     filter: &Filter,
     from: Date,
+    after: Option<&str>,
     limit: i64,
 ) -> Result<Vec<Change>, ProjectionError> {
     if clock.latest {
-        let key = (clock.at(0), filter.clone(), from, limit);
+        let key = (
+            clock.at(0),
+            filter.clone(),
+            from,
+            after.map(str::to_owned),
+            limit,
+        );
         db.memo().follow(Question::Changes(key));
     }
-    let changes = kept_changes(db, clock, filter, from, limit).await?;
+    let changes = kept_changes(db, clock, filter, from, after, limit).await?;
     Ok(changes.as_ref().clone())
+}
+
+/// Every commitment that moved between `from` and `clock.as_of`, as [`changes`] pages them but
+/// without their reports: what counts per objective or mechanism are made from. Kept with the
+/// pages of the same question, so a page that shows both asks the database once.
+pub async fn moves(
+    db: &ReadDb,
+    clock: &Clock,
+    filter: &Filter,
+    from: Date,
+) -> Result<Arc<Vec<Change>>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), clock.known).await?;
+    let key = (*clock, filter.clone(), from);
+    remember(
+        &db.memo().moves,
+        settled,
+        key,
+        moved(db, clock, filter, from),
+    )
+    .await
 }
 
 async fn kept_changes(
@@ -536,11 +579,31 @@ async fn kept_changes(
     clock: &Clock,
     filter: &Filter,
     from: Date,
+    after: Option<&str>,
     limit: i64,
 ) -> Result<Arc<Vec<Change>>, ProjectionError> {
     let settled = db.memo().settled(db.pool(), clock.known).await?;
-    let key = (*clock, filter.clone(), from, limit);
-    let compute = moved(db, clock, filter, from, limit);
+    let key = (
+        *clock,
+        filter.clone(),
+        from,
+        after.map(str::to_owned),
+        limit,
+    );
+    let compute = async {
+        let all = moves(db, clock, filter, from).await?;
+        let mut page = Vec::new();
+        let unread = all
+            .iter()
+            .filter(|change| after.is_none_or(|after| change.commitment_id.as_str() > after));
+        for change in unread.take(usize::try_from(limit).unwrap_or(usize::MAX)) {
+            page.push(Change {
+                reports: reports_between(db, &change.commitment_id, from, clock).await?,
+                ..change.clone()
+            });
+        }
+        Ok(page)
+    };
     remember(&db.memo().changes, settled, key, compute).await
 }
 
@@ -560,27 +623,30 @@ pub async fn refresh(db: &ReadDb, position: i64) -> Result<usize, ProjectionErro
             Question::Timeline((clock, filter, period_ends)) => {
                 kept_series(db, &clock.at(position), filter, period_ends).await?;
             }
-            Question::Changes((clock, filter, from, limit)) => {
-                kept_changes(db, &clock.at(position), filter, *from, *limit).await?;
+            Question::Changes((clock, filter, from, after, limit)) => {
+                let clock = clock.at(position);
+                kept_changes(db, &clock, filter, *from, after.as_deref(), *limit).await?;
             }
         }
     }
     Ok(questions.len())
 }
 
+/// Every commitment whose status or percent differs between `from` and `clock.as_of`, by id,
+/// without reports.
 async fn moved(
     db: &ReadDb,
     clock: &Clock,
     filter: &Filter,
     from: Date,
-    limit: i64,
 ) -> Result<Vec<Change>, ProjectionError> {
     let before = Clock {
         as_of: from,
         ..*clock
     };
-    let list_before = list(db, &before, filter, None, i64::MAX).await?;
-    let list_after = list(db, clock, filter, None, i64::MAX).await?;
+    // Freshness is not part of what moved: skip the latest-report lookups.
+    let list_before = rows(db, &before, filter, None, i64::MAX, NO_LAST_REPORT).await?;
+    let list_after = rows(db, clock, filter, None, i64::MAX, NO_LAST_REPORT).await?;
     let mut by_id: BTreeMap<String, (Option<CommitmentRow>, Option<CommitmentRow>)> =
         BTreeMap::new();
     for row in list_before {
@@ -604,7 +670,7 @@ async fn moved(
             continue;
         };
         changes.push(Change {
-            commitment_id: id.clone(),
+            commitment_id: id,
             mechanism_id: any.mechanism_id.clone(),
             title: any.title.clone(),
             gcm_objectives: any.gcm_objectives.clone(),
@@ -612,11 +678,8 @@ async fn moved(
             percent_before,
             status_after,
             percent_after,
-            reports: reports_between(db, &id, from, clock).await?,
+            reports: Vec::new(),
         });
-        if i64::try_from(changes.len()).unwrap_or(i64::MAX) >= limit {
-            break;
-        }
     }
     Ok(changes)
 }

@@ -566,7 +566,7 @@ pub async fn changes(
         region: params.region.clone(),
         status: None,
     };
-    let found = query::changes(&state.read.db(), &clock, &filter, params.from, limit)
+    let found = query::changes(&state.read.db(), &clock, &filter, params.from, None, limit)
         .await
         .map_err(ApiError::internal)?;
     Ok(Json(Changes {

@@ -3,7 +3,8 @@
 //! commitment that moved and the reports that moved it.
 //!
 //! `from` defaults to the last review that ended before `to` ("what moved since the last
-//! review"); "as known then" counts only what was recorded by the end of the `to` day.
+//! review"); "as known then" counts only what was recorded by the end of the `to` day. The counts
+//! cover every commitment that moved; the list shows them a page at a time.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,7 +13,7 @@ use axum::extract::State;
 use axum::response::{Html, Response};
 use compact_events::catalogue::{self, GCM_ADOPTED_ON};
 use compact_events::ids::{MechanismId, ObjectiveNumber};
-use compact_projections::query::{self, Change, Filter, ReviewPointRow};
+use compact_projections::query::{self, Change, Clock, Filter, ReviewPointRow};
 use time::{Date, OffsetDateTime};
 
 use super::csv::Csv;
@@ -20,8 +21,9 @@ use super::error::WebError;
 use super::view::{Known, Layout, Page, end_of_day, parse_date};
 use crate::http::AppState;
 
-/// The most commitments listed (as the API's largest `limit`).
-const LIMIT: i64 = 1_000;
+/// Commitments listed per page. Between two reviews at a million events some 30,000 moved; each
+/// line carries its reports, so a page of 100 stays around 80 KB.
+const PAGE_SIZE: i64 = 100;
 
 /// Counts of what moved in one group.
 #[derive(Debug, Clone)]
@@ -80,6 +82,10 @@ struct ChangesTemplate {
     by_objective: Vec<MovedRow>,
     by_mechanism: Vec<MovedRow>,
     lines: Vec<ChangeLine>,
+    /// How many moved in all (the list shows a page of them).
+    moved_total: usize,
+    next_page: Option<String>,
+    first_page: Option<String>,
     csv_href: String,
     objectives_csv: String,
     mechanisms_csv: String,
@@ -97,13 +103,20 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
     let t = page.t;
     let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
     let range = range(&page, &review_points)?;
-    let changes = moved(&state, &page, &range).await?;
-    let names: HashMap<String, String> =
-        query::mechanisms(&state.read.db(), state.read.applied(), None)
-            .await?
-            .into_iter()
-            .map(|mechanism| (mechanism.id, mechanism.name))
-            .collect();
+    let clock = clock(&state, &page, &range).await?;
+    let db = state.read.db();
+    let after = page.param("after");
+    let mut lines =
+        query::changes(&db, &clock, &range.filter, range.from, after, PAGE_SIZE + 1).await?;
+    let more = i64::try_from(lines.len()).unwrap_or(i64::MAX) > PAGE_SIZE;
+    lines.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
+    let next_page = more
+        .then(|| lines.last())
+        .flatten()
+        .map(|change| page.this_with(&[("after", Some(change.commitment_id.clone()))]));
+    let first_page = after.map(|_| page.this_with(&[("after", None)]));
+    let changes = query::moves(&db, &clock, &range.filter, range.from).await?;
+    let names = mechanism_names(&state).await?;
     let to_text = range.to.to_string();
     let template = ChangesTemplate {
         layout: Layout::plain(&page, t.changes_title.to_owned()),
@@ -124,7 +137,10 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
             .collect(),
         by_objective: by_objective(&page, &changes),
         by_mechanism: by_mechanism(&page, &changes, &names),
-        lines: changes.iter().map(|change| line(&page, change)).collect(),
+        lines: lines.iter().map(|change| line(&page, change)).collect(),
+        moved_total: changes.len(),
+        next_page,
+        first_page,
         csv_href: csv_href(&page, None),
         objectives_csv: csv_href(&page, Some("objectives")),
         mechanisms_csv: csv_href(&page, Some("mechanisms")),
@@ -137,11 +153,16 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
 pub async fn csv(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
     let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
     let range = range(&page, &review_points)?;
-    let changes = moved(&state, &page, &range).await?;
+    let clock = clock(&state, &page, &range).await?;
+    let db = state.read.db();
     let counts = match page.param("table") {
         None => None,
-        Some("objectives") => Some(by_objective(&page, &changes)),
+        Some("objectives") => {
+            let changes = query::moves(&db, &clock, &range.filter, range.from).await?;
+            Some(by_objective(&page, &changes))
+        }
         Some("mechanisms") => {
+            let changes = query::moves(&db, &clock, &range.filter, range.from).await?;
             let names = mechanism_names(&state).await?;
             Some(by_mechanism(&page, &changes, &names))
         }
@@ -174,6 +195,13 @@ pub async fn csv(State(state): State<AppState>, page: Page) -> Result<Response, 
         "percent_after",
         "reports",
     ]);
+    // Every commitment with its reports, once per download: not a question to refresh after each
+    // batch as the page's are.
+    let clock = Clock {
+        latest: false,
+        ..clock
+    };
+    let changes = query::changes(&db, &clock, &range.filter, range.from, None, i64::MAX).await?;
     for change in &changes {
         let reports: Vec<String> = change
             .reports
@@ -264,15 +292,13 @@ fn range(page: &Page, review_points: &[ReviewPointRow]) -> Result<Range, WebErro
     Ok(Range { from, to, filter })
 }
 
-/// What moved between the range's dates.
-async fn moved(state: &AppState, page: &Page, range: &Range) -> Result<Vec<Change>, WebError> {
+/// The clock of the request: effective on `to`, known now or at the end of the `to` day.
+async fn clock(state: &AppState, page: &Page, range: &Range) -> Result<Clock, WebError> {
     let known_at = match page.known {
         Known::Now => None,
         Known::Then => Some(end_of_day(range.to)),
     };
-    let clock = page.clock_on(state, range.to, known_at).await?;
-    let db = state.read.db();
-    Ok(query::changes(&db, &clock, &range.filter, range.from, LIMIT).await?)
+    page.clock_on(state, range.to, known_at).await
 }
 
 fn by_objective(page: &Page, changes: &[Change]) -> Vec<MovedRow> {

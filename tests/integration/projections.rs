@@ -31,6 +31,7 @@ for_each_backend!(
     a_late_report_changes_as_of_views_of_the_past_but_not_known_at_views,
     an_answer_asked_for_before_its_position_was_applied_is_not_kept,
     a_refresh_answers_the_questions_about_the_newest_position_at_the_next_one,
+    what_moved_between_two_reviews_equals_the_recomputation_page_by_page,
     a_rebuild_ends_with_every_index_the_migrations_create,
 );
 
@@ -603,6 +604,102 @@ async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_o
     assert!(
         not_refreshed.is_empty(),
         "a question pinned to a position was not asked again: {not_refreshed:?}"
+    );
+}
+
+/// "What moved" between two reviews: every commitment whose status or percent differs between the
+/// two dates in the recomputation, and nothing else; the pages, followed by their cursors, list
+/// exactly those once each, with the reports effective in between.
+async fn what_moved_between_two_reviews_equals_the_recomputation_page_by_page(
+    backend: &impl Backend,
+) {
+    let store = backend.open_any().await;
+    history::write(&store, 13, 300).await;
+    let db = read_models(&store).await;
+    let events = store.read_all(0, i64::MAX).await.unwrap();
+    let head = events.last().unwrap().position;
+    let (from, to) = (date!(2021 - 03 - 01), date!(2024 - 12 - 31));
+    let recomputed = recompute(&events, head);
+    let on = |state: &CommitmentState, day: Date| {
+        state.status_as_of(day, false).map(|status| {
+            (
+                status.as_str().to_owned(),
+                state.percent_as_of(day, false).map(|p| p.get()),
+            )
+        })
+    };
+    let expected: BTreeSet<String> = recomputed
+        .states
+        .iter()
+        .filter(|(_, state)| on(state, from) != on(state, to))
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert!(expected.len() > 20, "the history moves: {}", expected.len());
+
+    let clock = Clock {
+        as_of: to,
+        known: head,
+        reference_day: to,
+        basis: Basis::Reported,
+        latest: false,
+    };
+    let all = query::moves(&db, &clock, &Filter::default(), from)
+        .await
+        .unwrap();
+    let moved: BTreeSet<String> = all
+        .iter()
+        .map(|change| change.commitment_id.clone())
+        .collect();
+    assert_eq!(moved, expected);
+    for change in all.iter() {
+        let state = &recomputed.states[&change.commitment_id];
+        let (before, after) = (on(state, from), on(state, to));
+        assert_eq!(
+            (change.status_before.clone(), change.percent_before),
+            before.map_or((None, None), |(status, percent)| (Some(status), percent)),
+            "{} before",
+            change.commitment_id
+        );
+        assert_eq!(
+            (change.status_after.clone(), change.percent_after),
+            after.map_or((None, None), |(status, percent)| (Some(status), percent)),
+            "{} after",
+            change.commitment_id
+        );
+    }
+
+    let mut paged = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = query::changes(&db, &clock, &Filter::default(), from, after.as_deref(), 7)
+            .await
+            .unwrap();
+        assert!(page.len() <= 7);
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.commitment_id.clone());
+        paged.extend(page);
+    }
+    let ids: Vec<&str> = paged
+        .iter()
+        .map(|change| change.commitment_id.as_str())
+        .collect();
+    let expected_ids: Vec<&str> = expected.iter().map(String::as_str).collect();
+    assert_eq!(ids, expected_ids, "each moved commitment once, in id order");
+    for change in &paged {
+        for report in &change.reports {
+            assert!(
+                report.effective_date > from && report.effective_date <= to,
+                "{}: report {} falls between the dates",
+                change.commitment_id,
+                report.seq
+            );
+        }
+    }
+    assert!(
+        paged.iter().any(|change| !change.reports.is_empty()),
+        "pages carry the reports that moved them"
     );
 }
 

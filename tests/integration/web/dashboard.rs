@@ -268,6 +268,11 @@ async fn every_page_renders_in_the_browser_in_each_language() {
         page_moved, api_moved,
         "what moved, per mechanism, adds up to the API's list"
     );
+    assert_eq!(
+        browser.text("#moved-total").await,
+        format!("({api_moved})"),
+        "the list's heading counts every commitment that moved"
+    );
     browser.screenshot("changes").await;
     browser.close().await;
 }
