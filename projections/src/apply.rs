@@ -72,6 +72,47 @@ pub struct Projector {
     known: HashMap<CommitmentId, Known>,
 }
 
+/// The writes of one batch, planned by [`Projector::plan`] and not yet in the database.
+#[derive(Debug)]
+pub struct Planned {
+    writes: Writes,
+    last_position: i64,
+}
+
+impl Planned {
+    /// The last position of the batch.
+    pub fn last_position(&self) -> i64 {
+        self.last_position
+    }
+
+    /// Writes the batch in one transaction that also moves every projection's checkpoint to its
+    /// last position.
+    pub async fn commit(self, db: &ReadDb) -> Result<(), ProjectionError> {
+        let mut tx = db.pool().begin().await?;
+        let style = Placeholders::for_location(db.location());
+        self.writes.flush(&mut tx, style).await?;
+        let now = OffsetDateTime::now_utc().to_string();
+        for projection in [&DIRECTORY, &PROGRESS] {
+            sqlx::query(
+                r"insert into checkpoints (projection, version, position, updated_at)
+                  values ($1, $2, $3, $4)
+                  on conflict (projection) do update
+                  set version = excluded.version,
+                      position = excluded.position,
+                      updated_at = excluded.updated_at",
+            )
+            .bind(projection.name)
+            .bind(i64::from(projection.version))
+            .bind(self.last_position)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 impl Projector {
     /// A projector with nothing in memory.
     pub fn new() -> Self {
@@ -86,26 +127,70 @@ impl Projector {
         batch: &[Envelope],
         source: &S,
     ) -> Result<(), ProjectionError> {
-        let Some(last) = batch.last() else {
+        let Some(planned) = self.plan(db, batch, source).await? else {
             return Ok(());
         };
-        let result = self.apply_inner(db, batch, source, last.position).await;
+        let result = planned.commit(db).await;
         if result.is_err() {
-            // Memory may be ahead of the rolled-back database: forget it and reload on demand.
-            self.known.clear();
-        } else if self.known.len() > CACHE_LIMIT {
-            self.known.clear();
+            self.forget();
         }
         result
     }
 
-    async fn apply_inner<S: StateSource>(
+    /// Decides what `batch` writes and remembers the result as if it were committed, so the next
+    /// batch can be planned while this one is written. Plans must be committed in order; after a
+    /// failed commit, [`Projector::forget`] must be called before planning again. `None` for an
+    /// empty batch.
+    pub async fn plan<S: StateSource>(
         &mut self,
         db: &ReadDb,
         batch: &[Envelope],
         source: &S,
-        last_position: i64,
-    ) -> Result<(), ProjectionError> {
+    ) -> Result<Option<Planned>, ProjectionError> {
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
+        let result = self.plan_writes(db, batch, source).await;
+        if result.is_err() || self.known.len() > CACHE_LIMIT {
+            self.forget();
+        }
+        Ok(Some(Planned {
+            writes: result?,
+            last_position: last.position,
+        }))
+    }
+
+    /// Whether planning `batch` reads the tables, for a commitment the projector does not have in
+    /// memory: every plan before it must be committed first, or the tables would be behind.
+    pub fn reads_tables(&self, batch: &[Envelope]) -> bool {
+        let mut made = std::collections::HashSet::new();
+        batch.iter().any(|envelope| {
+            let Event::Commitment(event) = &envelope.event else {
+                return false;
+            };
+            let Ok(id) = commitment_id(&envelope.stream_id, envelope.position) else {
+                return false;
+            };
+            if matches!(event, CommitmentEvent::CommitmentMade(_)) {
+                made.insert(id);
+                return false;
+            }
+            !self.known.contains_key(&id) && !made.contains(&id)
+        })
+    }
+
+    /// Forgets everything in memory, to reload it from the tables and the store on demand: after
+    /// a failed commit, memory is ahead of the database.
+    pub fn forget(&mut self) {
+        self.known.clear();
+    }
+
+    async fn plan_writes<S: StateSource>(
+        &mut self,
+        db: &ReadDb,
+        batch: &[Envelope],
+        source: &S,
+    ) -> Result<Writes, ProjectionError> {
         let mut writes = Writes::default();
         for envelope in batch {
             match &envelope.event {
@@ -132,28 +217,7 @@ impl Projector {
                 }
             }
         }
-        let mut tx = db.pool().begin().await?;
-        let style = Placeholders::for_location(db.location());
-        writes.flush(&mut tx, style).await?;
-        let now = OffsetDateTime::now_utc().to_string();
-        for projection in [&DIRECTORY, &PROGRESS] {
-            sqlx::query(
-                r"insert into checkpoints (projection, version, position, updated_at)
-                  values ($1, $2, $3, $4)
-                  on conflict (projection) do update
-                  set version = excluded.version,
-                      position = excluded.position,
-                      updated_at = excluded.updated_at",
-            )
-            .bind(projection.name)
-            .bind(i64::from(projection.version))
-            .bind(last_position)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(writes)
     }
 
     async fn apply_commitment<S: StateSource>(
@@ -227,11 +291,10 @@ impl Projector {
                     (key.clone(), report.seq),
                     ReportRow {
                         position,
-                        recorded_at: envelope.recorded_at,
+                        recorded_on: envelope.recorded_at.date(),
                         effective_date: report.effective_date.to_string(),
                         status: report.status.as_str(),
                         percent: report.percent_complete.map(|p| i64::from(p.get())),
-                        narrative: report.narrative.clone(),
                         retracted_position: None,
                         mechanism: mechanism.clone(),
                     },
@@ -423,7 +486,7 @@ mod tests {
     fn sqlite_gets_positional_placeholders() {
         assert_eq!(
             insert_sql(Placeholders::Positional, "t (a, b)", 2, 2),
-            "insert into t (a, b) values (?, ?), (?, ?)"
+            "insert or fail into t (a, b) values (?, ?), (?, ?)"
         );
     }
 
@@ -483,11 +546,10 @@ struct StatusRow {
 #[derive(Debug)]
 struct ReportRow {
     position: i64,
-    recorded_at: OffsetDateTime,
+    recorded_on: time::Date,
     effective_date: String,
     status: &'static str,
     percent: Option<i64>,
-    narrative: String,
     retracted_position: Option<i64>,
     mechanism: String,
 }
@@ -730,7 +792,7 @@ impl Writes {
             .await?;
         }
 
-        let versions: Vec<_> = self.versions.into_iter().collect();
+        let versions = in_key_order(self.versions);
         for chunk in versions.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
                 style,
@@ -758,7 +820,7 @@ impl Writes {
             }
             insert.execute(&mut *tx).await?;
         }
-        let links: Vec<_> = self.links.into_iter().collect();
+        let links = in_key_order(self.links);
         for chunk in links.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
                 style,
@@ -778,7 +840,7 @@ impl Writes {
             }
             insert.execute(&mut *tx).await?;
         }
-        let status: Vec<_> = self.status.into_iter().collect();
+        let status = in_key_order(self.status);
         for chunk in status.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
                 style,
@@ -802,13 +864,13 @@ impl Writes {
             }
             insert.execute(&mut *tx).await?;
         }
-        let reports: Vec<_> = self.reports.into_iter().collect();
+        let reports = in_key_order(self.reports);
         for chunk in reports.chunks(ROWS_PER_INSERT) {
             let sql = insert_sql(
                 style,
-                "progress_reports (commitment_id, seq, position, recorded_at, recorded_on, \
-                 effective_date, status, percent, narrative, retracted_position, mechanism_id)",
-                11,
+                "progress_reports (commitment_id, seq, position, recorded_on, effective_date, \
+                 status, percent, retracted_position, mechanism_id)",
+                9,
                 chunk.len(),
             );
             let mut insert = sqlx::query(&sql);
@@ -817,12 +879,10 @@ impl Writes {
                     .bind(key)
                     .bind(i64::from(*seq))
                     .bind(row.position)
-                    .bind(rfc3339(row.recorded_at))
-                    .bind(row.recorded_at.date().to_string())
+                    .bind(row.recorded_on.to_string())
                     .bind(&row.effective_date)
                     .bind(row.status)
                     .bind(row.percent)
-                    .bind(&row.narrative)
                     .bind(row.retracted_position)
                     .bind(&row.mechanism);
             }
@@ -830,6 +890,14 @@ impl Writes {
         }
         Ok(())
     }
+}
+
+/// A batch's new rows sorted by primary key: inserted in that order, each index page is visited
+/// once per batch rather than at random (status inserts took 7.6 µs a row in hash order).
+fn in_key_order<K: Ord, V>(rows: HashMap<K, V>) -> Vec<(K, V)> {
+    let mut rows: Vec<_> = rows.into_iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    rows
 }
 
 /// How bulk statements write their parameters.
@@ -866,7 +934,14 @@ impl Placeholders {
 
 /// `insert into <table_and_columns> values (…), (…)` with `columns × rows` parameters.
 fn insert_sql(style: Placeholders, table_and_columns: &str, columns: usize, rows: usize) -> String {
-    let mut sql = format!("insert into {table_and_columns} values ");
+    // SQLite journals every page a multi-row INSERT touches inside a transaction, to undo just
+    // that statement if a row breaks a constraint. OR FAIL stops the statement without undoing
+    // it; the batch's transaction is rolled back on any error anyway, so nothing partial stays.
+    let verb = match style {
+        Placeholders::Positional => "insert or fail into",
+        Placeholders::Numbered => "insert into",
+    };
+    let mut sql = format!("{verb} {table_and_columns} values ");
     let mut number = 0;
     for row in 0..rows {
         if row > 0 {
@@ -883,9 +958,4 @@ fn insert_sql(style: Placeholders, table_and_columns: &str, columns: usize, rows
         sql.push(')');
     }
     sql
-}
-
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }

@@ -23,6 +23,7 @@ use compact_projections::ProjectionError;
 use compact_projections::apply::{Envelope, Projector, StateSource};
 use compact_projections::db::{Location, ReadDb};
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 use super::ReadSide;
@@ -367,26 +368,63 @@ async fn build_from(
             decode(&events, after)
         })
     };
+    // Three stages overlap: the next batch is read and decoded, this one is planned in memory,
+    // and the previous one is written. Plans are committed in order, each with its checkpoint.
     let mut position = from;
     let mut next = read(position);
+    let mut committing: Option<JoinHandle<Result<i64, ProjectionError>>> = None;
     loop {
-        let batch = next.await.map_err(|error| {
-            RunnerError::Projection(ProjectionError::Source(format!(
-                "the task reading the log failed: {error}"
-            )))
-        })??;
+        let batch = next
+            .await
+            .map_err(|error| task_failed("reading the log", &error))??;
         let Some(last) = batch.last().map(|envelope| envelope.position) else {
+            if let Some(committed) = finish(committing.take()).await? {
+                applied(committed);
+            }
             return Ok(position);
         };
         next = read(last);
-        let span = tracing::info_span!("projection_batch", from = position + 1, to = last);
-        projector
-            .apply(db, &batch, &source)
-            .instrument(span)
-            .await?;
+        if projector.reads_tables(&batch)
+            && let Some(committed) = finish(committing.take()).await?
+        {
+            applied(committed);
+        }
+        let planned = projector.plan(db, &batch, &source).await?;
+        if let Some(committed) = finish(committing.take()).await? {
+            applied(committed);
+        }
+        if let Some(planned) = planned {
+            let db = db.clone();
+            let span = tracing::info_span!("projection_batch", from = position + 1, to = last);
+            committing = Some(tokio::spawn(
+                async move {
+                    let last = planned.last_position();
+                    planned.commit(&db).await.map(|()| last)
+                }
+                .instrument(span),
+            ));
+        }
         position = last;
-        applied(position);
     }
+}
+
+/// Waits for a batch being written; its last position once committed.
+async fn finish(
+    committing: Option<JoinHandle<Result<i64, ProjectionError>>>,
+) -> Result<Option<i64>, RunnerError> {
+    let Some(committing) = committing else {
+        return Ok(None);
+    };
+    let committed = committing
+        .await
+        .map_err(|error| task_failed("writing a batch", &error))??;
+    Ok(Some(committed))
+}
+
+fn task_failed(what: &str, error: &tokio::task::JoinError) -> RunnerError {
+    RunnerError::Projection(ProjectionError::Source(format!(
+        "the task {what} failed: {error}"
+    )))
 }
 
 /// Applies the next batch after `position` to a live generation; returns the new checkpoint

@@ -50,7 +50,7 @@ pub async fn dump(db: &ReadDb) -> Vec<String> {
         ),
         (
             "progress_reports",
-            "commitment_id, seq, position, recorded_at, recorded_on, effective_date, status, percent, narrative, retracted_position, mechanism_id",
+            "commitment_id, seq, position, recorded_on, effective_date, status, percent, retracted_position, mechanism_id",
             "commitment_id, seq",
         ),
         ("checkpoints", "projection, version, position", "projection"),
