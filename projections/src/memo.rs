@@ -26,7 +26,10 @@ use sqlx::AnyPool;
 use time::Date;
 
 use crate::ProjectionError;
-use crate::query::{Change, Clock, CommitmentRow, Filter, GroupBy, Tally};
+use crate::query::{
+    Change, Clock, CommitmentRow, Filter, GroupBy, MechanismRow, RecommendationRow, ReviewPointRow,
+    Tally,
+};
 
 /// Rows a list answer may hold and still be kept; longer ones (full CSV exports) are recomputed.
 pub(crate) const LONGEST_KEPT_LIST: i64 = 1_001;
@@ -75,6 +78,10 @@ pub struct Memo {
     pub(crate) timeline: Cache<TimelineKey, Arc<Series>>,
     pub(crate) changes: Cache<ChangesKey, Arc<Vec<Change>>>,
     pub(crate) moves: Cache<MovesKey, Arc<Vec<Change>>>,
+    /// The directory tables are tiny, but every page reads them: keeping them spares a query each.
+    pub(crate) mechanisms: Cache<(i64, Option<String>), Arc<Vec<MechanismRow>>>,
+    pub(crate) recommendations: Cache<i64, Arc<Vec<RecommendationRow>>>,
+    pub(crate) review_points: Cache<i64, Arc<Vec<ReviewPointRow>>>,
     /// Questions asked about the newest position, with when they were last asked.
     followed: Mutex<HashMap<Question, Instant>>,
 }
@@ -118,6 +125,18 @@ impl Default for Memo {
             moves: Cache::builder()
                 .max_capacity(KEPT_ROWS)
                 .weigher(move |_, moves: &Arc<Vec<Change>>| rows(moves.len()))
+                .build(),
+            mechanisms: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, list: &Arc<Vec<MechanismRow>>| rows(list.len()))
+                .build(),
+            recommendations: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, list: &Arc<Vec<RecommendationRow>>| rows(list.len()))
+                .build(),
+            review_points: Cache::builder()
+                .max_capacity(KEPT_ROWS)
+                .weigher(move |_, list: &Arc<Vec<ReviewPointRow>>| rows(list.len()))
                 .build(),
             followed: Mutex::default(),
         }

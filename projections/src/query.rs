@@ -741,6 +741,18 @@ pub async fn mechanisms(
     known: i64,
     only: Option<&str>,
 ) -> Result<Vec<MechanismRow>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), known).await?;
+    let key = (known, only.map(str::to_owned));
+    let compute = mechanism_rows(db, known, only);
+    let rows = remember(&db.memo().mechanisms, settled, key, compute).await?;
+    Ok(rows.as_ref().clone())
+}
+
+async fn mechanism_rows(
+    db: &ReadDb,
+    known: i64,
+    only: Option<&str>,
+) -> Result<Vec<MechanismRow>, ProjectionError> {
     let rows = sqlx::query(
         r"select mechanism_id, name, kind, region
           from mechanisms
@@ -782,6 +794,16 @@ pub async fn recommendations(
     db: &ReadDb,
     known: i64,
 ) -> Result<Vec<RecommendationRow>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), known).await?;
+    let compute = recommendation_rows(db, known);
+    let rows = remember(&db.memo().recommendations, settled, known, compute).await?;
+    Ok(rows.as_ref().clone())
+}
+
+async fn recommendation_rows(
+    db: &ReadDb,
+    known: i64,
+) -> Result<Vec<RecommendationRow>, ProjectionError> {
     let rows = sqlx::query(
         r"select recommendation_id, text, theme, source
           from recommendations
@@ -818,6 +840,16 @@ pub struct ReviewPointRow {
 
 /// Review points added by position `known`, by date.
 pub async fn review_points(
+    db: &ReadDb,
+    known: i64,
+) -> Result<Vec<ReviewPointRow>, ProjectionError> {
+    let settled = db.memo().settled(db.pool(), known).await?;
+    let compute = review_point_rows(db, known);
+    let rows = remember(&db.memo().review_points, settled, known, compute).await?;
+    Ok(rows.as_ref().clone())
+}
+
+async fn review_point_rows(
     db: &ReadDb,
     known: i64,
 ) -> Result<Vec<ReviewPointRow>, ProjectionError> {
