@@ -27,8 +27,8 @@ use time::Date;
 
 use crate::ProjectionError;
 use crate::query::{
-    Change, Clock, CommitmentRow, Filter, GroupBy, MechanismRow, RecommendationRow, ReviewPointRow,
-    Tally,
+    Change, Clock, CommitmentRow, Filter, GroupBy, MechanismRow, Moves, RecommendationRow,
+    ReviewPointRow, Tally,
 };
 
 /// Rows a list answer may hold and still be kept; longer ones (full CSV exports) are recomputed.
@@ -77,7 +77,7 @@ pub struct Memo {
     pub(crate) commitments: Cache<ListKey, Arc<Vec<CommitmentRow>>>,
     pub(crate) timeline: Cache<TimelineKey, Arc<Series>>,
     pub(crate) changes: Cache<ChangesKey, Arc<Vec<Change>>>,
-    pub(crate) moves: Cache<MovesKey, Arc<Vec<Change>>>,
+    pub(crate) moves: Cache<MovesKey, Arc<Moves>>,
     /// The directory tables are tiny, but every page reads them: keeping them spares a query each.
     pub(crate) mechanisms: Cache<(i64, Option<String>), Arc<Vec<MechanismRow>>>,
     pub(crate) recommendations: Cache<i64, Arc<Vec<RecommendationRow>>>,
@@ -124,7 +124,7 @@ impl Default for Memo {
                 .build(),
             moves: Cache::builder()
                 .max_capacity(KEPT_ROWS)
-                .weigher(move |_, moves: &Arc<Vec<Change>>| rows(moves.len()))
+                .weigher(move |_, moves: &Arc<Moves>| rows(moves.changes.len()))
                 .build(),
             mechanisms: Cache::builder()
                 .max_capacity(KEPT_ROWS)

@@ -554,24 +554,80 @@ pub async fn changes(
     Ok(changes.as_ref().clone())
 }
 
+/// How many commitments of one group moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MoveCounts {
+    /// Commitments whose status or percent changed.
+    pub moved: usize,
+    /// … of which the status changed.
+    pub status_changed: usize,
+    /// … of which were made in between.
+    pub newly_made: usize,
+}
+
+impl MoveCounts {
+    fn count(&mut self, change: &Change) {
+        self.moved += 1;
+        if change.status_before != change.status_after {
+            self.status_changed += 1;
+        }
+        if change.status_before.is_none() {
+            self.newly_made += 1;
+        }
+    }
+}
+
+/// Every commitment that moved between two dates, and how many per group.
+#[derive(Debug, Default)]
+pub struct Moves {
+    /// The commitments, by id, without their reports.
+    pub changes: Vec<Change>,
+    /// Counts per GCM objective.
+    pub by_objective: BTreeMap<u8, MoveCounts>,
+    /// Counts per mechanism id.
+    pub by_mechanism: BTreeMap<String, MoveCounts>,
+}
+
+impl Moves {
+    fn new(changes: Vec<Change>) -> Self {
+        let mut moves = Self::default();
+        for change in &changes {
+            for objective in &change.gcm_objectives {
+                moves
+                    .by_objective
+                    .entry(*objective)
+                    .or_default()
+                    .count(change);
+            }
+            match moves.by_mechanism.get_mut(&change.mechanism_id) {
+                Some(counts) => counts.count(change),
+                None => {
+                    let mut counts = MoveCounts::default();
+                    counts.count(change);
+                    moves
+                        .by_mechanism
+                        .insert(change.mechanism_id.clone(), counts);
+                }
+            }
+        }
+        moves.changes = changes;
+        moves
+    }
+}
+
 /// Every commitment that moved between `from` and `clock.as_of`, as [`changes`] pages them but
-/// without their reports: what counts per objective or mechanism are made from. Kept with the
-/// pages of the same question, so a page that shows both asks the database once.
+/// without their reports, with the counts per objective and per mechanism. Kept with the pages of
+/// the same question, so a page that shows both asks the database once.
 pub async fn moves(
     db: &ReadDb,
     clock: &Clock,
     filter: &Filter,
     from: Date,
-) -> Result<Arc<Vec<Change>>, ProjectionError> {
+) -> Result<Arc<Moves>, ProjectionError> {
     let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (*clock, filter.clone(), from);
-    remember(
-        &db.memo().moves,
-        settled,
-        key,
-        moved(db, clock, filter, from),
-    )
-    .await
+    let compute = async { moved(db, clock, filter, from).await.map(Moves::new) };
+    remember(&db.memo().moves, settled, key, compute).await
 }
 
 async fn kept_changes(
@@ -594,6 +650,7 @@ async fn kept_changes(
         let all = moves(db, clock, filter, from).await?;
         let mut page = Vec::new();
         let unread = all
+            .changes
             .iter()
             .filter(|change| after.is_none_or(|after| change.commitment_id.as_str() > after));
         for change in unread.take(usize::try_from(limit).unwrap_or(usize::MAX)) {

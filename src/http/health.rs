@@ -25,9 +25,11 @@ pub struct Ready {
     pub backend: &'static str,
     /// The position of the last committed event.
     pub head: i64,
-    /// The position reads are answered at: applied by the read models, with the answers readers
-    /// follow refreshed there.
+    /// The last position the read models have applied.
     pub projected: i64,
+    /// The position reads without `known_at` are answered at: applied, and the answers readers
+    /// follow refreshed there (seconds behind `projected`, about 30 s at most).
+    pub published: i64,
     /// How many events the read models are behind.
     pub lag_events: i64,
     /// How long ago the oldest event not yet applied was recorded (0 when caught up).
@@ -62,7 +64,8 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiErr
         }
     };
     let head = state.store.head().await.map_err(unreachable)?;
-    let projected = state.read.applied();
+    let projected = state.read.projected();
+    let published = state.read.applied();
     let lag_events = (head - projected).max(0);
     let lag_seconds = if lag_events == 0 {
         0.0
@@ -91,6 +94,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiErr
         backend: state.store.backend(),
         head,
         projected,
+        published,
         lag_events,
         lag_seconds,
     }))

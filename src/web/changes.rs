@@ -6,14 +6,14 @@
 //! review"); "as known then" counts only what was recorded by the end of the `to` day. The counts
 //! cover every commitment that moved; the list shows them a page at a time.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, Response};
 use compact_events::catalogue::{self, GCM_ADOPTED_ON};
 use compact_events::ids::{MechanismId, ObjectiveNumber};
-use compact_projections::query::{self, Change, Clock, Filter, ReviewPointRow};
+use compact_projections::query::{self, Change, Clock, Filter, MoveCounts, Moves, ReviewPointRow};
 use time::{Date, OffsetDateTime};
 
 use super::csv::Csv;
@@ -138,7 +138,7 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
         by_objective: by_objective(&page, &changes),
         by_mechanism: by_mechanism(&page, &changes, &names),
         lines: lines.iter().map(|change| line(&page, change)).collect(),
-        moved_total: changes.len(),
+        moved_total: changes.changes.len(),
         next_page,
         first_page,
         csv_href: csv_href(&page, None),
@@ -301,64 +301,49 @@ async fn clock(state: &AppState, page: &Page, range: &Range) -> Result<Clock, We
     page.clock_on(state, range.to, known_at).await
 }
 
-fn by_objective(page: &Page, changes: &[Change]) -> Vec<MovedRow> {
-    let mut rows: BTreeMap<u8, MovedRow> = BTreeMap::new();
-    for change in changes {
-        for number in &change.gcm_objectives {
-            let row = rows.entry(*number).or_insert_with(|| {
-                let label = ObjectiveNumber::new(i64::from(*number))
-                    .ok()
-                    .and_then(catalogue::gcm_objective)
-                    .map(|objective| objective.short_title.get(page.lang).to_owned())
-                    .unwrap_or_default();
-                empty_row(
-                    number.to_string(),
-                    label,
-                    page.href(&format!("/objectives/{number}"), &[]),
-                )
-            });
-            count(row, change);
-        }
-    }
-    rows.into_values().collect()
-}
-
-fn by_mechanism(page: &Page, changes: &[Change], names: &HashMap<String, String>) -> Vec<MovedRow> {
-    let mut rows: BTreeMap<String, MovedRow> = BTreeMap::new();
-    for change in changes {
-        let row = rows.entry(change.mechanism_id.clone()).or_insert_with(|| {
-            empty_row(
-                change.mechanism_id.clone(),
-                names
-                    .get(&change.mechanism_id)
-                    .cloned()
-                    .unwrap_or_else(|| change.mechanism_id.clone()),
-                page.href(&format!("/mechanisms/{}", change.mechanism_id), &[]),
+fn by_objective(page: &Page, moves: &Moves) -> Vec<MovedRow> {
+    moves
+        .by_objective
+        .iter()
+        .map(|(number, counts)| {
+            let label = ObjectiveNumber::new(i64::from(*number))
+                .ok()
+                .and_then(catalogue::gcm_objective)
+                .map(|objective| objective.short_title.get(page.lang).to_owned())
+                .unwrap_or_default();
+            row(
+                number.to_string(),
+                label,
+                page.href(&format!("/objectives/{number}"), &[]),
+                counts,
             )
-        });
-        count(row, change);
-    }
-    rows.into_values().collect()
+        })
+        .collect()
 }
 
-fn empty_row(key: String, label: String, href: String) -> MovedRow {
+fn by_mechanism(page: &Page, moves: &Moves, names: &HashMap<String, String>) -> Vec<MovedRow> {
+    moves
+        .by_mechanism
+        .iter()
+        .map(|(id, counts)| {
+            row(
+                id.clone(),
+                names.get(id).cloned().unwrap_or_else(|| id.clone()),
+                page.href(&format!("/mechanisms/{id}"), &[]),
+                counts,
+            )
+        })
+        .collect()
+}
+
+fn row(key: String, label: String, href: String, counts: &MoveCounts) -> MovedRow {
     MovedRow {
         key,
         label,
         href,
-        moved: 0,
-        status_changed: 0,
-        newly_made: 0,
-    }
-}
-
-fn count(row: &mut MovedRow, change: &Change) {
-    row.moved += 1;
-    if change.status_before != change.status_after {
-        row.status_changed += 1;
-    }
-    if change.status_before.is_none() {
-        row.newly_made += 1;
+        moved: counts.moved,
+        status_changed: counts.status_changed,
+        newly_made: counts.newly_made,
     }
 }
 

@@ -647,11 +647,28 @@ async fn what_moved_between_two_reviews_equals_the_recomputation_page_by_page(
         .await
         .unwrap();
     let moved: BTreeSet<String> = all
+        .changes
         .iter()
         .map(|change| change.commitment_id.clone())
         .collect();
     assert_eq!(moved, expected);
-    for change in all.iter() {
+    let per_mechanism: usize = all.by_mechanism.values().map(|counts| counts.moved).sum();
+    assert_eq!(
+        per_mechanism,
+        expected.len(),
+        "each move counted once per mechanism"
+    );
+    let per_objective: usize = all.by_objective.values().map(|counts| counts.moved).sum();
+    let objective_links: usize = all
+        .changes
+        .iter()
+        .map(|change| change.gcm_objectives.len())
+        .sum();
+    assert_eq!(
+        per_objective, objective_links,
+        "each move counted once per objective"
+    );
+    for change in &all.changes {
         let state = &recomputed.states[&change.commitment_id];
         let (before, after) = (on(state, from), on(state, to));
         assert_eq!(
