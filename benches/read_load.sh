@@ -54,7 +54,7 @@ run() { # $1 = label, $2 = database url
         "/audit"; do
         curl -s -o /dev/null -w "cold (first request) $route: %{http_code} %{size_download} bytes %{time_total}s\n" "http://127.0.0.1:$port$route"
         PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
-            | grep RESULT | sed "s|^RESULT|RESULT $label $route|"
+            | grep RESULT | sed "s|^RESULT|RESULT $label ${route//&/\\&}|"
     done
     # The same reads while a reporter logs one progress update a second: every write moves the
     # log, so this shows what readers see when answers must follow it (refreshed before they are
@@ -74,7 +74,7 @@ run() { # $1 = label, $2 = database url
         ) &
         writer=$!
         PATHS=$route wrk -t2 -c32 -d"${seconds}s" --latency -s benches/http/get.lua "http://127.0.0.1:$port" \
-            | grep RESULT | sed "s|^RESULT|RESULT $label $route (1 write/s)|"
+            | grep RESULT | sed "s|^RESULT|RESULT $label ${route//&/\\&} (1 write/s)|"
         kill "$writer" 2>/dev/null || true
         wait "$writer" 2>/dev/null || true
         curl -s "http://127.0.0.1:$port/readyz" | sed "s|^|RESULT $label readyz after writes: |"; echo

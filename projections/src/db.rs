@@ -196,8 +196,14 @@ impl ReadDb {
                 .await?
             }
         };
-        let mut tx = self.pool.begin().await?;
+        // One transaction per index: each records its definition and drops it together, and
+        // locks one table only. All in one, PostgreSQL would hold exclusive locks on several
+        // tables while a reader of the serving generation (the first build serves as it goes)
+        // holds a shared one on another and waits: a deadlock, which PostgreSQL breaks by
+        // failing one side. (A read failed with a 500 once in CI during a first build; this is
+        // the cause found by reading, not reproduced.)
         for (name, ddl) in listed {
+            let mut tx = self.pool.begin().await?;
             sqlx::query(
                 r"insert into deferred_indexes (name, ddl)
                   values ($1, $2)
@@ -210,8 +216,9 @@ impl ReadDb {
             sqlx::query(&format!("drop index {}", quoted_identifier(&name)?))
                 .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Creates the indexes that [`ReadDb::defer_indexes`] dropped (nothing if none were).

@@ -108,13 +108,8 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
     let after = page.param("after");
     let mut lines =
         query::changes(&db, &clock, &range.filter, range.from, after, PAGE_SIZE + 1).await?;
-    let more = i64::try_from(lines.len()).unwrap_or(i64::MAX) > PAGE_SIZE;
-    lines.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let next_page = more
-        .then(|| lines.last())
-        .flatten()
-        .map(|change| page.this_with(&[("after", Some(change.commitment_id.clone()))]));
-    let first_page = after.map(|_| page.this_with(&[("after", None)]));
+    let (next_page, first_page) =
+        page.paged(&mut lines, PAGE_SIZE, |change| change.commitment_id.clone());
     let changes = query::moves(&db, &clock, &range.filter, range.from).await?;
     let names = mechanism_names(&state).await?;
     let to_text = range.to.to_string();

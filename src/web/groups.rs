@@ -169,13 +169,7 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
     let filter = user_filter(page, group_filter)?;
     let after = page.param("after");
     let mut rows = query::commitments(&db, &clock, &filter, after, PAGE_SIZE + 1).await?;
-    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > PAGE_SIZE;
-    rows.truncate(usize::try_from(PAGE_SIZE).unwrap_or(usize::MAX));
-    let next_page = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|row| page.this_with(&[("after", Some(row.id.clone()))]));
-    let first_page = after.map(|_| page.this_with(&[("after", None)]));
+    let (next_page, first_page) = page.paged(&mut rows, PAGE_SIZE, |row| row.id.clone());
 
     // The timeline follows the page's group and the mechanism/objective filters; a status filter
     // would hide the other lines of a chart that is about statuses.

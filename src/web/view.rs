@@ -182,6 +182,27 @@ impl Page {
         with_query(path, &pairs)
     }
 
+    /// Cuts `rows`, asked for with one more than `page_size` after the cursor in the `after`
+    /// parameter, to one page; returns the links to the next page (after the last row's `id`) and
+    /// back to the first, where there are any.
+    pub fn paged<T>(
+        &self,
+        rows: &mut Vec<T>,
+        page_size: i64,
+        id: impl Fn(&T) -> String,
+    ) -> (Option<String>, Option<String>) {
+        let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > page_size;
+        rows.truncate(usize::try_from(page_size).unwrap_or(usize::MAX));
+        let next_page = more
+            .then(|| rows.last())
+            .flatten()
+            .map(|row| self.this_with(&[("after", Some(id(row)))]));
+        let first_page = self
+            .param("after")
+            .map(|_| self.this_with(&[("after", None)]));
+        (next_page, first_page)
+    }
+
     /// This page with some query parameters replaced (`None` removes one), keeping the others.
     pub fn this_with(&self, changes: &[(&str, Option<String>)]) -> String {
         let mut pairs: Vec<(&str, String)> = self

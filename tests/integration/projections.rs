@@ -476,15 +476,22 @@ fn envelopes(events: &[RecordedEvent]) -> Vec<Envelope> {
         .collect()
 }
 
-/// Answers are kept per question, and a question names its known position. A question about a
-/// position the read models have not applied yet must be answered but not kept, or the partial
-/// answer would be served for good.
-async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend: &impl Backend) {
+/// A generation that has applied the first half of a generated history.
+struct HalfApplied {
+    events: Vec<RecordedEvent>,
+    head: i64,
+    location: Location,
+    db: ReadDb,
+    projector: Projector,
+    half: usize,
+}
+
+async fn half_applied(backend: &impl Backend, seed: u64, generation: i64) -> HalfApplied {
     let store = backend.open_any().await;
-    history::write(&store, 11, 300).await;
+    history::write(&store, seed, 300).await;
     let events = store.read_all(0, i64::MAX).await.unwrap();
     let head = events.last().unwrap().position;
-    let location = Location::for_store(&store.url(), 90);
+    let location = Location::for_store(&store.url(), generation);
     let db = ReadDb::open(&location).await.unwrap();
     let mut projector = Projector::new();
     let half = events.len() / 2;
@@ -492,6 +499,28 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
         .apply(&db, &envelopes(&events[..half]), &FromStart)
         .await
         .unwrap();
+    HalfApplied {
+        events,
+        head,
+        location,
+        db,
+        projector,
+        half,
+    }
+}
+
+/// Answers are kept per question, and a question names its known position. A question about a
+/// position the read models have not applied yet must be answered but not kept, or the partial
+/// answer would be served for good.
+async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend: &impl Backend) {
+    let HalfApplied {
+        events,
+        head,
+        location,
+        db,
+        mut projector,
+        half,
+    } = half_applied(backend, 11, 90).await;
     let clock = Clock {
         as_of: date!(2026 - 11 - 01),
         known: head,
@@ -532,18 +561,14 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
 async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_one(
     backend: &impl Backend,
 ) {
-    let store = backend.open_any().await;
-    history::write(&store, 12, 300).await;
-    let events = store.read_all(0, i64::MAX).await.unwrap();
-    let head = events.last().unwrap().position;
-    let location = Location::for_store(&store.url(), 92);
-    let db = ReadDb::open(&location).await.unwrap();
-    let mut projector = Projector::new();
-    let half = events.len() / 2;
-    projector
-        .apply(&db, &envelopes(&events[..half]), &FromStart)
-        .await
-        .unwrap();
+    let HalfApplied {
+        events,
+        head,
+        location,
+        db,
+        mut projector,
+        half,
+    } = half_applied(backend, 12, 92).await;
     let latest = Clock {
         as_of: date!(2026 - 11 - 01),
         known: events[half - 1].position,

@@ -59,6 +59,12 @@ impl TestApp {
 
     /// The service with these settings (e.g. `--private`).
     pub async fn spawn_with(backend: &impl Backend, config: HttpConfig) -> Self {
+        // A 500's cause is only logged (its body says nothing of internals): show it in the
+        // output of the test that met it.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("error")
+            .try_init();
         let store = backend.open_any().await;
         load_builtin_catalogues(&store)
             .await
