@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use moka::future::Cache;
 use sqlx::AnyPool;
+
+use crate::db::ReadDb;
 use time::Date;
 
 use crate::ProjectionError;
@@ -101,43 +103,18 @@ impl std::fmt::Debug for Memo {
 
 impl Default for Memo {
     fn default() -> Self {
-        let rows = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).saturating_add(1);
         Self {
             settled: AtomicI64::new(0),
-            progress: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, groups: &Arc<BTreeMap<String, Tally>>| rows(groups.len()))
-                .build(),
-            commitments: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, list: &Arc<Vec<CommitmentRow>>| rows(list.len()))
-                .build(),
-            timeline: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, series: &Arc<Series>| rows(series.len()))
-                .build(),
-            changes: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, changes: &Arc<Vec<Change>>| {
-                    rows(changes.iter().map(|change| 1 + change.reports.len()).sum())
-                })
-                .build(),
-            moves: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, moves: &Arc<Moves>| rows(moves.changes.len()))
-                .build(),
-            mechanisms: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, list: &Arc<Vec<MechanismRow>>| rows(list.len()))
-                .build(),
-            recommendations: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, list: &Arc<Vec<RecommendationRow>>| rows(list.len()))
-                .build(),
-            review_points: Cache::builder()
-                .max_capacity(KEPT_ROWS)
-                .weigher(move |_, list: &Arc<Vec<ReviewPointRow>>| rows(list.len()))
-                .build(),
+            progress: bounded(|groups: &BTreeMap<String, Tally>| groups.len()),
+            commitments: bounded(|list: &Vec<CommitmentRow>| list.len()),
+            timeline: bounded(|series: &Series| series.len()),
+            changes: bounded(|changes: &Vec<Change>| {
+                changes.iter().map(|change| 1 + change.reports.len()).sum()
+            }),
+            moves: bounded(|moves: &Moves| moves.changes.len()),
+            mechanisms: bounded(|list: &Vec<MechanismRow>| list.len()),
+            recommendations: bounded(|list: &Vec<RecommendationRow>| list.len()),
+            review_points: bounded(|list: &Vec<ReviewPointRow>| list.len()),
             followed: Mutex::default(),
         }
     }
@@ -194,11 +171,13 @@ impl Memo {
     }
 }
 
-/// The kept answer to `key`, or the one `compute` gives (kept if `settled`). Concurrent callers
-/// with the same key share one computation.
+/// The kept answer to `key`, a question known at position `known`, or the one `compute` gives,
+/// kept if the generation has applied `known`. Concurrent callers with the same key share one
+/// computation.
 pub(crate) async fn remember<K, V, F>(
+    db: &ReadDb,
     answers: &Cache<K, Arc<V>>,
-    settled: bool,
+    known: i64,
     key: K,
     compute: F,
 ) -> Result<Arc<V>, ProjectionError>
@@ -207,11 +186,27 @@ where
     V: Send + Sync + 'static,
     F: Future<Output = Result<V, ProjectionError>>,
 {
-    if !settled {
+    if !db.memo().settled(db.pool(), known).await? {
         return compute.await.map(Arc::new);
     }
     answers
         .try_get_with(key, async move { compute.await.map(Arc::new) })
         .await
         .map_err(ProjectionError::Shared)
+}
+
+/// A cache of answers bounded by [`KEPT_ROWS`], each weighed by its `rows`.
+fn bounded<K, V>(rows: impl Fn(&V) -> usize + Send + Sync + 'static) -> Cache<K, Arc<V>>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Send + Sync + 'static,
+{
+    Cache::builder()
+        .max_capacity(KEPT_ROWS)
+        .weigher(move |_, answer: &Arc<V>| {
+            u32::try_from(rows(answer))
+                .unwrap_or(u32::MAX)
+                .saturating_add(1)
+        })
+        .build()
 }

@@ -159,10 +159,9 @@ async fn kept_list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Arc<Vec<CommitmentRow>>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (*clock, filter.clone(), after.map(str::to_owned), limit);
     let compute = list(db, clock, filter, after, limit);
-    remember(&db.memo().commitments, settled, key, compute).await
+    remember(db, &db.memo().commitments, clock.known, key, compute).await
 }
 
 async fn list(
@@ -300,10 +299,9 @@ async fn kept_tallies(
     filter: &Filter,
     group_by: GroupBy,
 ) -> Result<Arc<BTreeMap<String, Tally>>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (*clock, filter.clone(), group_by);
     let compute = tallies(db, clock, filter, group_by);
-    remember(&db.memo().progress, settled, key, compute).await
+    remember(db, &db.memo().progress, clock.known, key, compute).await
 }
 
 async fn tallies(
@@ -435,10 +433,9 @@ async fn kept_series(
     filter: &Filter,
     period_ends: &[Date],
 ) -> Result<Arc<Series>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (*clock, filter.clone(), period_ends.to_vec());
     let compute = series(db, clock, filter, period_ends);
-    remember(&db.memo().timeline, settled, key, compute).await
+    remember(db, &db.memo().timeline, clock.known, key, compute).await
 }
 
 async fn series(
@@ -624,10 +621,9 @@ pub async fn moves(
     filter: &Filter,
     from: Date,
 ) -> Result<Arc<Moves>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (*clock, filter.clone(), from);
     let compute = async { moved(db, clock, filter, from).await.map(Moves::new) };
-    remember(&db.memo().moves, settled, key, compute).await
+    remember(db, &db.memo().moves, clock.known, key, compute).await
 }
 
 async fn kept_changes(
@@ -638,7 +634,6 @@ async fn kept_changes(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Arc<Vec<Change>>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), clock.known).await?;
     let key = (
         *clock,
         filter.clone(),
@@ -661,7 +656,7 @@ async fn kept_changes(
         }
         Ok(page)
     };
-    remember(&db.memo().changes, settled, key, compute).await
+    remember(db, &db.memo().changes, clock.known, key, compute).await
 }
 
 /// Asks every question lately asked about the newest position again, known at `position` (which
@@ -798,10 +793,9 @@ pub async fn mechanisms(
     known: i64,
     only: Option<&str>,
 ) -> Result<Vec<MechanismRow>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), known).await?;
     let key = (known, only.map(str::to_owned));
     let compute = mechanism_rows(db, known, only);
-    let rows = remember(&db.memo().mechanisms, settled, key, compute).await?;
+    let rows = remember(db, &db.memo().mechanisms, known, key, compute).await?;
     Ok(rows.as_ref().clone())
 }
 
@@ -851,9 +845,8 @@ pub async fn recommendations(
     db: &ReadDb,
     known: i64,
 ) -> Result<Vec<RecommendationRow>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), known).await?;
     let compute = recommendation_rows(db, known);
-    let rows = remember(&db.memo().recommendations, settled, known, compute).await?;
+    let rows = remember(db, &db.memo().recommendations, known, known, compute).await?;
     Ok(rows.as_ref().clone())
 }
 
@@ -900,9 +893,8 @@ pub async fn review_points(
     db: &ReadDb,
     known: i64,
 ) -> Result<Vec<ReviewPointRow>, ProjectionError> {
-    let settled = db.memo().settled(db.pool(), known).await?;
     let compute = review_point_rows(db, known);
-    let rows = remember(&db.memo().review_points, settled, known, compute).await?;
+    let rows = remember(db, &db.memo().review_points, known, known, compute).await?;
     Ok(rows.as_ref().clone())
 }
 

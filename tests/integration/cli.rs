@@ -8,6 +8,13 @@ use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_compact-tracker");
 
+/// Loads a 12-commitment demo into the embedded store under `dir`; returns the store's URL.
+fn small_demo(dir: &Path) -> String {
+    let demo = run(dir, &["demo", "--commitments", "12", "--quiet"]);
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    format!("sqlite://{}", dir.join("data/compact-tracker.db").display())
+}
+
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(BINARY)
         .args(args)
@@ -260,12 +267,7 @@ fn events_of(url: &str) -> Vec<compact_tracker::store::RecordedEvent> {
 fn an_export_imports_into_an_empty_store_with_every_position_and_hash_and_a_changed_one_writes_nothing()
  {
     let dir = tempfile::tempdir().unwrap();
-    let demo = run(dir.path(), &["demo", "--commitments", "12", "--quiet"]);
-    assert!(demo.status.success(), "{}", stderr(&demo));
-    let source = format!(
-        "sqlite://{}",
-        dir.path().join("data/compact-tracker.db").display()
-    );
+    let source = small_demo(dir.path());
     let original = events_of(&source);
     assert!(original.len() > 100, "the demo wrote a history");
 
@@ -344,12 +346,7 @@ fn copy_store_moves_a_sqlite_log_to_postgresql_and_verifies_it() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let demo = run(dir.path(), &["demo", "--commitments", "12", "--quiet"]);
-    assert!(demo.status.success(), "{}", stderr(&demo));
-    let source = format!(
-        "sqlite://{}",
-        dir.path().join("data/compact-tracker.db").display()
-    );
+    let source = small_demo(dir.path());
 
     let copied = run(
         dir.path(),

@@ -486,6 +486,21 @@ struct HalfApplied {
     half: usize,
 }
 
+impl HalfApplied {
+    /// The last position of the applied half.
+    fn middle(&self) -> i64 {
+        self.events[self.half - 1].position
+    }
+
+    /// Applies the second half.
+    async fn apply_the_rest(&mut self) {
+        self.projector
+            .apply(&self.db, &envelopes(&self.events[self.half..]), &FromStart)
+            .await
+            .unwrap();
+    }
+}
+
 async fn half_applied(backend: &impl Backend, seed: u64, generation: i64) -> HalfApplied {
     let store = backend.open_any().await;
     history::write(&store, seed, 300).await;
@@ -513,14 +528,8 @@ async fn half_applied(backend: &impl Backend, seed: u64, generation: i64) -> Hal
 /// position the read models have not applied yet must be answered but not kept, or the partial
 /// answer would be served for good.
 async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend: &impl Backend) {
-    let HalfApplied {
-        events,
-        head,
-        location,
-        db,
-        mut projector,
-        half,
-    } = half_applied(backend, 11, 90).await;
+    let mut run = half_applied(backend, 11, 90).await;
+    let (head, db) = (run.head, run.db.clone());
     let clock = Clock {
         as_of: date!(2026 - 11 - 01),
         known: head,
@@ -532,14 +541,11 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
         .await
         .unwrap();
 
-    projector
-        .apply(&db, &envelopes(&events[half..]), &FromStart)
-        .await
-        .unwrap();
+    run.apply_the_rest().await;
     let later = query::progress(&db, &clock, &Filter::default(), GroupBy::Objective)
         .await
         .unwrap();
-    let fresh_handle = ReadDb::open(&location).await.unwrap();
+    let fresh_handle = ReadDb::open(&run.location).await.unwrap();
     let truth = query::progress(
         &fresh_handle,
         &clock,
@@ -553,7 +559,7 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
         "the second half of the log changes the answer"
     );
     assert_eq!(later, truth, "the partial answer was not kept");
-    compare(&db, &events, clock.as_of, head, Basis::Reported).await;
+    compare(&db, &run.events, clock.as_of, head, Basis::Reported).await;
 }
 
 /// Readers of the newest position ask the same questions again after every batch. `refresh`
@@ -561,17 +567,11 @@ async fn an_answer_asked_for_before_its_position_was_applied_is_not_kept(backend
 async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_one(
     backend: &impl Backend,
 ) {
-    let HalfApplied {
-        events,
-        head,
-        location,
-        db,
-        mut projector,
-        half,
-    } = half_applied(backend, 12, 92).await;
+    let mut run = half_applied(backend, 12, 92).await;
+    let (head, db) = (run.head, run.db.clone());
     let latest = Clock {
         as_of: date!(2026 - 11 - 01),
-        known: events[half - 1].position,
+        known: run.middle(),
         reference_day: date!(2026 - 11 - 01),
         basis: Basis::Reported,
         latest: true,
@@ -587,10 +587,7 @@ async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_o
             .await
             .unwrap();
     }
-    projector
-        .apply(&db, &envelopes(&events[half..]), &FromStart)
-        .await
-        .unwrap();
+    run.apply_the_rest().await;
 
     let asked = query::refresh(&db, head).await.unwrap();
     assert_eq!(
@@ -602,7 +599,7 @@ async fn a_refresh_answers_the_questions_about_the_newest_position_at_the_next_o
         ..latest
     };
     let truth = query::progress(
-        &ReadDb::open(&location).await.unwrap(),
+        &ReadDb::open(&run.location).await.unwrap(),
         &next,
         &by_mechanism,
         GroupBy::Mechanism,
