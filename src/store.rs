@@ -199,6 +199,25 @@ pub struct RecordedEvent {
     pub hash: EventHash,
 }
 
+/// An event as the projection runner reads it (see [`EventStore::read_all_for_projection`]): only
+/// the columns projections use, and the payload as stored JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventToProject {
+    /// Global position, strictly increasing in commit order, without gaps.
+    pub position: Position,
+    /// The stream the event belongs to.
+    pub stream_id: String,
+    /// The stable wire name of the event type.
+    pub event_type: String,
+    /// The schema version of `payload`.
+    pub schema_version: i32,
+    /// The event's data as JSON text, not parsed: the reader deserialises it straight into its
+    /// event type (`Event::from_stored_json`).
+    pub payload: String,
+    /// When the store committed it (microsecond precision, UTC, never decreasing along positions).
+    pub recorded_at: OffsetDateTime,
+}
+
 /// The outcome of walking the hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
@@ -288,6 +307,21 @@ pub trait EventStore: Clone + Send + Sync + 'static {
         after: Position,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<RecordedEvent>, StoreError>> + Send;
+
+    /// Reads up to `limit` events with position > `after`, in position order, as the projection
+    /// runner needs them.
+    ///
+    /// It exists because the runner reads the whole log (a rebuild, a million events and more) and
+    /// was CPU-bound doing so: [`EventStore::read_all`] decodes every column, parses the payload
+    /// and metadata into JSON values, and the runner then turned the values into events. This read
+    /// leaves out the event id, stream version, metadata and hash, and returns the payload as text,
+    /// which `Event::from_stored_json` deserialises directly. On a million SQLite events, reading
+    /// and decoding took 0.9 s of CPU per 100,000 events the old way and about half that this way.
+    fn read_all_for_projection(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<EventToProject>, StoreError>> + Send;
 
     /// The response stored for an `Idempotency-Key`, if the key was used.
     fn idempotent_response(

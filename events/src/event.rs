@@ -11,12 +11,15 @@
 //!
 //! The store is domain-agnostic: it keeps `event_type`, `schema_version` and the payload JSON in
 //! separate columns. [`Event::event_type`], [`Event::schema_version`] and [`Event::to_payload`]
-//! produce them; [`Event::from_stored`] reads them back through the upcaster chain.
+//! produce them; [`Event::from_stored`] reads them back through the upcaster chain, and
+//! [`Event::from_stored_json`] does the same from the payload's JSON text, reading current versions
+//! without building a [`Value`] (see [`stored_json`]).
 
 pub mod catalogue;
 pub mod commitment;
 pub mod mechanism;
 pub mod registry;
+mod stored_json;
 pub mod upcast;
 
 use serde::de::DeserializeOwned;
@@ -105,6 +108,35 @@ impl Event {
             StreamKind::Commitment => tagged(current, payload).map(Self::Commitment),
         }?;
         Ok(event)
+    }
+
+    /// Reads a stored event from its payload's JSON text: the same result as parsing the text into
+    /// a [`Value`] and calling [`Event::from_stored`], errors included.
+    ///
+    /// It exists for the projection runner, which reads every event of the log: a payload at its
+    /// type's current schema version, as nearly all are, is deserialised straight into its
+    /// variant's data, without a `Value`, without putting the `type` tag back and without serde
+    /// buffering the tagged enum a second time. Older versions go through the upcasters, which
+    /// work on `Value`s; so does a payload that fails to deserialise, so that its error is exactly
+    /// [`Event::from_stored`]'s.
+    pub fn from_stored_json(
+        event_type: &str,
+        schema_version: u32,
+        payload: &str,
+    ) -> Result<Event, UpcastError> {
+        if let Some(current) = registry::lookup(event_type)
+            && current.version == schema_version
+            && let Some(Ok(event)) = stored_json::read_current(current, payload)
+        {
+            return Ok(event);
+        }
+        let payload =
+            serde_json::from_str(payload).map_err(|error| UpcastError::InvalidPayload {
+                event_type: event_type.to_owned(),
+                schema_version,
+                message: format!("the payload is not JSON: {error}"),
+            })?;
+        Self::from_stored(event_type, schema_version, payload)
     }
 
     /// The registry entry of the event's type. The match is exhaustive, so a new variant cannot be

@@ -3,11 +3,17 @@
 //! The [`Projector`] keeps, per commitment, the domain state and the rows currently "known"
 //! (`known_to` null), so a new event only writes what changed: it closes the rows that stop being
 //! true at the event's position and inserts the new ones. Writes are buffered for the whole batch
-//! and flushed with multi-row statements, then the checkpoints move in the same transaction — a
-//! crash anywhere leaves either the whole batch applied with its checkpoint, or none of it.
+//! and go out in bulk — multi-row `INSERT`s on SQLite ([`sqlite`]), `COPY` on PostgreSQL
+//! ([`postgres`]), closes through a temporary table of keys on both — then the checkpoints move in
+//! the same transaction: a crash anywhere leaves either the whole batch applied with its
+//! checkpoint, or none of it.
+//!
+//! Planning keeps rows keyed by values (ids, dates), not text; the text is made once per batch
+//! when the rows are written.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
+use std::sync::Arc;
 
 use compact_events::commitment::CommitmentState;
 use compact_events::decider::Decider;
@@ -17,19 +23,20 @@ use compact_events::event::commitment::{Commitment, CommitmentEvent};
 use compact_events::event::mechanism::MechanismEvent;
 use compact_events::ids::CommitmentId;
 use compact_events::stream::StreamId;
-use sqlx::{AnyConnection, Row as _};
-use time::OffsetDateTime;
+use sqlx::Row as _;
+use time::{Date, OffsetDateTime};
 
 use crate::ProjectionError;
 use crate::curve::{Basis, Segment, segments};
 use crate::db::ReadDb;
-use crate::{DIRECTORY, PROGRESS};
+
+mod postgres;
+mod sqlite;
+
+pub(crate) use postgres::temporary_tables;
 
 /// How many commitments the projector keeps in memory between batches.
 const CACHE_LIMIT: usize = 200_000;
-
-/// Rows per multi-row INSERT (well under both backends' parameter limits).
-const ROWS_PER_INSERT: usize = 400;
 
 /// One stored event, decoded, with what the read models need from its envelope.
 #[derive(Debug, Clone)]
@@ -58,6 +65,8 @@ pub trait StateSource: Sync {
 #[derive(Debug, Clone)]
 struct Known {
     state: CommitmentState,
+    /// The mechanism's id, shared by every row the commitment writes.
+    mechanism: Arc<str>,
     /// Current status rows per basis, with their `known_from`.
     segments: HashMap<Basis, Vec<(Segment, i64)>>,
     /// Current links (kind, link) with their `known_from`.
@@ -88,30 +97,20 @@ impl Planned {
     /// Writes the batch in one transaction that also moves every projection's checkpoint to its
     /// last position.
     pub async fn commit(self, db: &ReadDb) -> Result<(), ProjectionError> {
-        let mut tx = db.pool().begin().await?;
-        let style = Placeholders::for_location(db.location());
-        self.writes.flush(&mut tx, style).await?;
-        let now = OffsetDateTime::now_utc().to_string();
-        for projection in [&DIRECTORY, &PROGRESS] {
-            sqlx::query(
-                r"insert into checkpoints (projection, version, position, updated_at)
-                  values ($1, $2, $3, $4)
-                  on conflict (projection) do update
-                  set version = excluded.version,
-                      position = excluded.position,
-                      updated_at = excluded.updated_at",
-            )
-            .bind(projection.name)
-            .bind(i64::from(projection.version))
-            .bind(self.last_position)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
+        match db.bulk() {
+            Some(bulk) => postgres::commit(bulk, self.writes, self.last_position).await,
+            None => sqlite::commit(db, self.writes, self.last_position).await,
         }
-        tx.commit().await?;
-        Ok(())
     }
 }
+
+/// Moves one projection's checkpoint: ($1 name, $2 version, $3 position, $4 now).
+const SAVE_CHECKPOINT: &str = r"insert into checkpoints (projection, version, position, updated_at)
+    values ($1, $2, $3, $4)
+    on conflict (projection) do update
+    set version = excluded.version,
+        position = excluded.position,
+        updated_at = excluded.updated_at";
 
 impl Projector {
     /// A projector with nothing in memory.
@@ -191,7 +190,7 @@ impl Projector {
         batch: &[Envelope],
         source: &S,
     ) -> Result<Writes, ProjectionError> {
-        let mut writes = Writes::default();
+        let mut writes = Writes::for_events(batch.len());
         for envelope in batch {
             match &envelope.event {
                 Event::Mechanism(MechanismEvent::MechanismRegistered(mechanism)) => {
@@ -237,6 +236,7 @@ impl Projector {
             {
                 entry.insert(Known {
                     state: CommitmentState::default(),
+                    mechanism: Arc::from(""),
                     segments: HashMap::new(),
                     links: HashMap::new(),
                     version_from: None,
@@ -249,50 +249,57 @@ impl Projector {
         };
         let position = envelope.position;
         known.state = std::mem::take(&mut known.state).evolve(event);
-        let Some(commitment) = known.state.commitment.clone() else {
+        let Known {
+            state,
+            mechanism,
+            segments: current_segments,
+            links,
+            version_from,
+        } = known;
+        let Some(commitment) = &state.commitment else {
             return Ok(());
         };
-        let key = id.to_string();
-        let mechanism = commitment.mechanism_id.to_string();
+        if let CommitmentEvent::CommitmentMade(_) = event {
+            *mechanism = Arc::from(commitment.mechanism_id.as_str());
+        }
 
         match event {
             CommitmentEvent::CommitmentMade(_) | CommitmentEvent::CommitmentRevised { .. } => {
-                if let Some(from) = known.version_from {
-                    writes.close_version(&key, from, position);
+                if let Some(from) = *version_from {
+                    writes.close_version(id, from, position);
                 }
                 writes
                     .versions
-                    .insert((key.clone(), position), VersionRow::new(&commitment));
-                known.version_from = Some(position);
-                let wanted = links_of(&commitment);
-                let stale: Vec<_> = known
-                    .links
+                    .insert((id, position), VersionRow::new(commitment, mechanism));
+                *version_from = Some(position);
+                let wanted = links_of(commitment);
+                let stale: Vec<_> = links
                     .iter()
                     .filter(|(link, _)| !wanted.contains(*link))
                     .map(|(link, from)| (link.clone(), *from))
                     .collect();
                 for (link, from) in stale {
-                    writes.close_link(&key, &link, from, position);
-                    known.links.remove(&link);
+                    writes.close_link(id, &link, from, position);
+                    links.remove(&link);
                 }
                 for link in wanted {
                     if let std::collections::hash_map::Entry::Vacant(entry) =
-                        known.links.entry(link.clone())
+                        links.entry(link.clone())
                     {
                         entry.insert(position);
                         writes
                             .links
-                            .insert((key.clone(), link, position), (None, mechanism.clone()));
+                            .insert((id, link, position), (None, mechanism.clone()));
                     }
                 }
             }
             CommitmentEvent::ProgressReported(report) => {
                 writes.reports.insert(
-                    (key.clone(), report.seq),
+                    (id, report.seq),
                     ReportRow {
                         position,
                         recorded_on: envelope.recorded_at.date(),
-                        effective_date: report.effective_date.to_string(),
+                        effective_date: report.effective_date,
                         status: report.status.as_str(),
                         percent: report.percent_complete.map(|p| i64::from(p.get())),
                         retracted_position: None,
@@ -301,9 +308,9 @@ impl Projector {
                 );
             }
             CommitmentEvent::ProgressRetracted { seq, .. } => {
-                match writes.reports.get_mut(&(key.clone(), *seq)) {
+                match writes.reports.get_mut(&(id, *seq)) {
                     Some(row) => row.retracted_position = Some(position),
-                    None => writes.retractions.push((key.clone(), *seq, position)),
+                    None => writes.retractions.push((id, *seq, position)),
                 }
             }
             CommitmentEvent::ProgressValidated(_)
@@ -312,27 +319,22 @@ impl Projector {
         }
 
         for basis in Basis::ALL {
-            let wanted = segments(&known.state, basis);
-            let current = known.segments.entry(basis).or_default();
+            let wanted = segments(state, basis);
+            let current = current_segments.entry(basis).or_default();
             let mut kept = Vec::with_capacity(wanted.len());
             for (segment, from) in current.drain(..) {
                 if wanted.contains(&segment) {
                     kept.push((segment, from));
                 } else {
-                    writes.close_status(&key, basis, &segment, from, position);
+                    writes.close_status((id, basis, segment.valid_from, from), position);
                 }
             }
             for segment in wanted {
                 if !kept.iter().any(|(s, _)| *s == segment) {
                     writes.status.insert(
-                        (
-                            key.clone(),
-                            basis.code(),
-                            segment.valid_from.to_string(),
-                            position,
-                        ),
+                        (id, basis, segment.valid_from, position),
                         StatusRow {
-                            valid_to: segment.valid_to.map(|d| d.to_string()),
+                            valid_to: segment.valid_to,
                             known_to: None,
                             status: segment.status.as_str(),
                             percent: segment.percent.map(i64::from),
@@ -448,8 +450,13 @@ async fn load_known(
     for rows in by_basis.values_mut() {
         rows.sort_by_key(|(segment, _)| segment.valid_from);
     }
+    let mechanism = state
+        .commitment
+        .as_ref()
+        .map_or_else(|| Arc::from(""), |c| Arc::from(c.mechanism_id.as_str()));
     Ok(Known {
         state,
+        mechanism,
         segments: by_basis,
         links,
         version_from,
@@ -478,35 +485,14 @@ fn parse_status(
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{Placeholders, insert_sql};
-
-    #[test]
-    fn sqlite_gets_positional_placeholders() {
-        assert_eq!(
-            insert_sql(Placeholders::Positional, "t (a, b)", 2, 2),
-            "insert or fail into t (a, b) values (?, ?), (?, ?)"
-        );
-    }
-
-    #[test]
-    fn insert_placeholders_are_numbered_across_rows() {
-        assert_eq!(
-            insert_sql(Placeholders::Numbered, "t (a, b)", 2, 2),
-            "insert into t (a, b) values ($1, $2), ($3, $4)"
-        );
-    }
-}
-
 #[derive(Debug)]
 struct VersionRow {
     known_to: Option<i64>,
-    mechanism: String,
+    mechanism: Arc<str>,
     title: String,
     description: String,
-    made_on: String,
-    due_date: Option<String>,
+    made_on: Date,
+    due_date: Option<Date>,
     gcm_objectives: String,
     sdg_targets: String,
     recommendation_ids: String,
@@ -514,15 +500,15 @@ struct VersionRow {
 }
 
 impl VersionRow {
-    fn new(commitment: &Commitment) -> Self {
+    fn new(commitment: &Commitment, mechanism: &Arc<str>) -> Self {
         let json = |value: serde_json::Result<String>| value.unwrap_or_else(|_| "[]".into());
         Self {
             known_to: None,
-            mechanism: commitment.mechanism_id.to_string(),
+            mechanism: mechanism.clone(),
             title: commitment.title.clone(),
             description: commitment.description.clone(),
-            made_on: commitment.made_on.to_string(),
-            due_date: commitment.due_date.map(|d| d.to_string()),
+            made_on: commitment.made_on,
+            due_date: commitment.due_date,
             gcm_objectives: json(serde_json::to_string(&commitment.gcm_objectives)),
             sdg_targets: json(serde_json::to_string(&commitment.sdg_targets)),
             recommendation_ids: json(serde_json::to_string(&commitment.recommendation_ids)),
@@ -536,26 +522,31 @@ impl VersionRow {
 
 #[derive(Debug)]
 struct StatusRow {
-    valid_to: Option<String>,
+    valid_to: Option<Date>,
     known_to: Option<i64>,
     status: &'static str,
     percent: Option<i64>,
-    mechanism: String,
+    mechanism: Arc<str>,
 }
 
 #[derive(Debug)]
 struct ReportRow {
     position: i64,
-    recorded_on: time::Date,
-    effective_date: String,
+    recorded_on: Date,
+    effective_date: Date,
     status: &'static str,
     percent: Option<i64>,
     retracted_position: Option<i64>,
-    mechanism: String,
+    mechanism: Arc<str>,
 }
 
 /// A link row's key: commitment, (kind, link), known_from.
-type LinkKey = (String, (&'static str, String), i64);
+type LinkKey = (CommitmentId, (&'static str, String), i64);
+
+/// A status row's key: commitment, basis, valid_from, known_from. Keys are kept as values, not
+/// text: planning a batch spent most of its time allocating and hashing strings. They sort as
+/// their text does (lowercase hex UUIDs and ISO dates), so rows still go out in key order.
+type StatusKey = (CommitmentId, Basis, Date, i64);
 
 /// Everything a batch writes, buffered so it can go out in few statements.
 #[derive(Debug, Default)]
@@ -564,331 +555,80 @@ struct Writes {
     recommendations: Vec<(i64, compact_events::catalogue::Recommendation)>,
     review_points: Vec<(i64, compact_events::catalogue::ReviewPoint)>,
     /// New version rows by (commitment, known_from).
-    versions: HashMap<(String, i64), VersionRow>,
+    versions: HashMap<(CommitmentId, i64), VersionRow>,
     /// Existing version rows to close: (commitment, known_from, known_to).
-    version_closes: Vec<(String, i64, i64)>,
+    version_closes: Vec<(CommitmentId, i64, i64)>,
     /// New link rows by (commitment, (kind, link), known_from) → (known_to, mechanism).
-    links: HashMap<LinkKey, (Option<i64>, String)>,
-    link_closes: Vec<(String, &'static str, String, i64, i64)>,
-    /// New status rows by (commitment, basis, valid_from, known_from).
-    status: HashMap<(String, i64, String, i64), StatusRow>,
-    status_closes: Vec<(String, i64, String, i64, i64)>,
+    links: HashMap<LinkKey, (Option<i64>, Arc<str>)>,
+    link_closes: Vec<(CommitmentId, &'static str, String, i64, i64)>,
+    /// New status rows.
+    status: HashMap<StatusKey, StatusRow>,
+    /// Existing status rows to close, with their known_to.
+    status_closes: Vec<(StatusKey, i64)>,
     /// New reports by (commitment, seq).
-    reports: HashMap<(String, u32), ReportRow>,
-    retractions: Vec<(String, u32, i64)>,
+    reports: HashMap<(CommitmentId, u32), ReportRow>,
+    retractions: Vec<(CommitmentId, u32, i64)>,
 }
 
 impl Writes {
-    fn close_version(&mut self, key: &str, from: i64, to: i64) {
-        match self.versions.get_mut(&(key.to_owned(), from)) {
-            Some(row) => row.known_to = Some(to),
-            None => self.version_closes.push((key.to_owned(), from, to)),
+    /// Room for the rows of a batch of `events` (about 1.6 status rows and half a report per
+    /// event at a million events), so the maps do not grow by rehashing.
+    fn for_events(events: usize) -> Self {
+        Self {
+            versions: HashMap::with_capacity(events / 8),
+            links: HashMap::with_capacity(events / 2),
+            status: HashMap::with_capacity(events * 2),
+            status_closes: Vec::with_capacity(events),
+            reports: HashMap::with_capacity(events / 2),
+            ..Self::default()
         }
     }
 
-    fn close_link(&mut self, key: &str, link: &(&'static str, String), from: i64, to: i64) {
-        match self.links.get_mut(&(key.to_owned(), link.clone(), from)) {
+    fn close_version(&mut self, id: CommitmentId, from: i64, to: i64) {
+        match self.versions.get_mut(&(id, from)) {
+            Some(row) => row.known_to = Some(to),
+            None => self.version_closes.push((id, from, to)),
+        }
+    }
+
+    fn close_link(&mut self, id: CommitmentId, link: &(&'static str, String), from: i64, to: i64) {
+        match self.links.get_mut(&(id, link.clone(), from)) {
             Some(row) => row.0 = Some(to),
             None => self
                 .link_closes
-                .push((key.to_owned(), link.0, link.1.clone(), from, to)),
+                .push((id, link.0, link.1.clone(), from, to)),
         }
     }
 
-    fn close_status(&mut self, key: &str, basis: Basis, segment: &Segment, from: i64, to: i64) {
-        let valid_from = segment.valid_from.to_string();
-        match self
-            .status
-            .get_mut(&(key.to_owned(), basis.code(), valid_from.clone(), from))
-        {
+    fn close_status(&mut self, key: StatusKey, to: i64) {
+        match self.status.get_mut(&key) {
             Some(row) => row.known_to = Some(to),
-            None => self
-                .status_closes
-                .push((key.to_owned(), basis.code(), valid_from, from, to)),
+            None => self.status_closes.push((key, to)),
         }
     }
+}
 
-    async fn flush(
-        self,
-        tx: &mut AnyConnection,
-        style: Placeholders,
-    ) -> Result<(), ProjectionError> {
-        for (position, mechanism) in &self.mechanisms {
-            sqlx::query(
-                r"insert into mechanisms (mechanism_id, known_from, name, kind, region)
-                  values ($1, $2, $3, $4, $5)",
-            )
-            .bind(mechanism.id.as_str())
-            .bind(*position)
-            .bind(&mechanism.name)
-            .bind(mechanism.kind.as_str())
-            .bind(mechanism.region.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (position, recommendation) in &self.recommendations {
-            sqlx::query(
-                r"insert into recommendations (recommendation_id, known_from, text, theme, source)
-                  values ($1, $2, $3, $4, $5)",
-            )
-            .bind(recommendation.id.as_str())
-            .bind(*position)
-            .bind(&recommendation.text)
-            .bind(&recommendation.theme)
-            .bind(&recommendation.source)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (position, review_point) in &self.review_points {
-            sqlx::query(
-                r"insert into review_points (review_point_id, known_from, name, starts_on, ends_on)
-                  values ($1, $2, $3, $4, $5)",
-            )
-            .bind(review_point.id.as_str())
-            .bind(*position)
-            .bind(&review_point.name)
-            .bind(review_point.starts_on.to_string())
-            .bind(review_point.ends_on.to_string())
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Closes first: they touch rows of earlier batches only.
-        for (key, from, to) in &self.version_closes {
-            sqlx::query(
-                r"update commitment_versions
-                  set known_to = $3
-                  where commitment_id = $1
-                    and known_from = $2",
-            )
-            .bind(key)
-            .bind(*from)
-            .bind(*to)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (key, kind, link, from, to) in &self.link_closes {
-            sqlx::query(
-                r"update commitment_links
-                  set known_to = $5
-                  where commitment_id = $1
-                    and kind = $2
-                    and link = $3
-                    and known_from = $4",
-            )
-            .bind(key)
-            .bind(*kind)
-            .bind(link)
-            .bind(*from)
-            .bind(*to)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Status rows are closed by nearly every event, so they go out in bulk. PostgreSQL joins a
-        // VALUES list per chunk. SQLite spent 125 µs per row on that form at a million events
-        // (a prepared single-row UPDATE: 27 µs, but each is a round trip to sqlx's worker
-        // thread), so it fills a temporary table and joins it once per batch (20 µs per row).
-        if style == Placeholders::Positional && !self.status_closes.is_empty() {
-            sqlx::query(
-                r"create temp table if not exists status_closes (
-                      commitment_id text not null,
-                      basis integer not null,
-                      valid_from text not null,
-                      known_from bigint not null,
-                      known_to bigint not null)",
-            )
-            .execute(&mut *tx)
-            .await?;
-            for chunk in self.status_closes.chunks(ROWS_PER_INSERT) {
-                let sql = insert_sql(
-                    style,
-                    "temp.status_closes (commitment_id, basis, valid_from, known_from, known_to)",
-                    5,
-                    chunk.len(),
-                );
-                let mut insert = sqlx::query(&sql);
-                for (key, basis, valid_from, from, to) in chunk {
-                    insert = insert
-                        .bind(key)
-                        .bind(*basis)
-                        .bind(valid_from)
-                        .bind(*from)
-                        .bind(*to);
-                }
-                insert.execute(&mut *tx).await?;
-            }
-            sqlx::query(
-                r"update commitment_status
-                  set known_to = closes.known_to
-                  from temp.status_closes closes
-                  where commitment_status.commitment_id = closes.commitment_id
-                    and commitment_status.basis = closes.basis
-                    and commitment_status.valid_from = closes.valid_from
-                    and commitment_status.known_from = closes.known_from",
-            )
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("delete from temp.status_closes")
-                .execute(&mut *tx)
-                .await?;
-        }
-        let bulk_closes = match style {
-            Placeholders::Numbered => self.status_closes.as_slice(),
-            Placeholders::Positional => &[],
-        };
-        for chunk in bulk_closes.chunks(ROWS_PER_INSERT) {
-            let mut values = String::new();
-            for row in 0..chunk.len() {
-                if row > 0 {
-                    values.push_str(", ");
-                }
-                values.push('(');
-                for (column, kind) in ["text", "bigint", "text", "bigint", "bigint"]
-                    .iter()
-                    .enumerate()
-                {
-                    if column > 0 {
-                        values.push_str(", ");
-                    }
-                    values.push_str("cast(");
-                    style.push(&mut values, row * 5 + column + 1);
-                    values.push_str(" as ");
-                    values.push_str(kind);
-                    values.push(')');
-                }
-                values.push(')');
-            }
-            let sql = format!(
-                "with closes (commitment_id, basis, valid_from, known_from, known_to) as (values {values})
-                 update commitment_status
-                 set known_to = closes.known_to
-                 from closes
-                 where commitment_status.commitment_id = closes.commitment_id
-                   and commitment_status.basis = closes.basis
-                   and commitment_status.valid_from = closes.valid_from
-                   and commitment_status.known_from = closes.known_from"
-            );
-            let mut update = sqlx::query(&sql);
-            for (key, basis, valid_from, from, to) in chunk {
-                update = update
-                    .bind(key)
-                    .bind(*basis)
-                    .bind(valid_from)
-                    .bind(*from)
-                    .bind(*to);
-            }
-            update.execute(&mut *tx).await?;
-        }
-        for (key, seq, position) in &self.retractions {
-            sqlx::query(
-                r"update progress_reports
-                  set retracted_position = $3
-                  where commitment_id = $1
-                    and seq = $2",
-            )
-            .bind(key)
-            .bind(i64::from(*seq))
-            .bind(*position)
-            .execute(&mut *tx)
-            .await?;
-        }
+/// The text forms of commitment ids and dates, made once per batch: a batch writes each
+/// commitment's id and each date on many rows.
+#[derive(Debug, Default)]
+struct Text {
+    ids: HashMap<CommitmentId, Arc<str>>,
+    dates: HashMap<Date, Arc<str>>,
+}
 
-        let versions = in_key_order(self.versions);
-        for chunk in versions.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(
-                style,
-                "commitment_versions (commitment_id, known_from, known_to, mechanism_id, title, \
-                 description, made_on, due_date, gcm_objectives, sdg_targets, recommendation_ids, \
-                 indicator)",
-                12,
-                chunk.len(),
-            );
-            let mut insert = sqlx::query(&sql);
-            for ((key, from), row) in chunk {
-                insert = insert
-                    .bind(key)
-                    .bind(*from)
-                    .bind(row.known_to)
-                    .bind(&row.mechanism)
-                    .bind(&row.title)
-                    .bind(&row.description)
-                    .bind(&row.made_on)
-                    .bind(&row.due_date)
-                    .bind(&row.gcm_objectives)
-                    .bind(&row.sdg_targets)
-                    .bind(&row.recommendation_ids)
-                    .bind(&row.indicator);
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        let links = in_key_order(self.links);
-        for chunk in links.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(
-                style,
-                "commitment_links (commitment_id, kind, link, known_from, known_to, mechanism_id)",
-                6,
-                chunk.len(),
-            );
-            let mut insert = sqlx::query(&sql);
-            for ((key, (kind, link), from), (to, mechanism)) in chunk {
-                insert = insert
-                    .bind(key)
-                    .bind(*kind)
-                    .bind(link)
-                    .bind(*from)
-                    .bind(*to)
-                    .bind(mechanism);
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        let status = in_key_order(self.status);
-        for chunk in status.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(
-                style,
-                "commitment_status (commitment_id, basis, valid_from, valid_to, known_from, \
-                 known_to, status, percent, mechanism_id)",
-                9,
-                chunk.len(),
-            );
-            let mut insert = sqlx::query(&sql);
-            for ((key, basis, valid_from, from), row) in chunk {
-                insert = insert
-                    .bind(key)
-                    .bind(*basis)
-                    .bind(valid_from)
-                    .bind(&row.valid_to)
-                    .bind(*from)
-                    .bind(row.known_to)
-                    .bind(row.status)
-                    .bind(row.percent)
-                    .bind(&row.mechanism);
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        let reports = in_key_order(self.reports);
-        for chunk in reports.chunks(ROWS_PER_INSERT) {
-            let sql = insert_sql(
-                style,
-                "progress_reports (commitment_id, seq, position, recorded_on, effective_date, \
-                 status, percent, retracted_position, mechanism_id)",
-                9,
-                chunk.len(),
-            );
-            let mut insert = sqlx::query(&sql);
-            for ((key, seq), row) in chunk {
-                insert = insert
-                    .bind(key)
-                    .bind(i64::from(*seq))
-                    .bind(row.position)
-                    .bind(row.recorded_on.to_string())
-                    .bind(&row.effective_date)
-                    .bind(row.status)
-                    .bind(row.percent)
-                    .bind(row.retracted_position)
-                    .bind(&row.mechanism);
-            }
-            insert.execute(&mut *tx).await?;
-        }
-        Ok(())
+impl Text {
+    fn id(&mut self, id: CommitmentId) -> Arc<str> {
+        self.ids
+            .entry(id)
+            .or_insert_with(|| Arc::from(id.to_string()))
+            .clone()
+    }
+
+    fn date(&mut self, date: Date) -> Arc<str> {
+        self.dates
+            .entry(date)
+            .or_insert_with(|| Arc::from(date.to_string()))
+            .clone()
     }
 }
 
@@ -900,62 +640,169 @@ fn in_key_order<K: Ord, V>(rows: HashMap<K, V>) -> Vec<(K, V)> {
     rows
 }
 
-/// How bulk statements write their parameters.
-///
-/// PostgreSQL needs `$1, $2, …`. SQLite takes those too, but sqlx then resolves every parameter by
-/// name, which is quadratic in the parameter count: with thousands of parameters per multi-row
-/// statement it took half the rebuild's CPU (perf). So SQLite gets plain positional `?`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Placeholders {
-    /// `$1, $2, …` (PostgreSQL).
-    Numbered,
-    /// `?, ?, …` (SQLite).
-    Positional,
+/// A value bound to a temporary table's column.
+#[derive(Debug, Clone)]
+enum Value {
+    Text(Arc<str>),
+    Int(i64),
 }
 
-impl Placeholders {
-    fn for_location(location: &crate::db::Location) -> Self {
-        match location {
-            crate::db::Location::SqliteFile(_) => Self::Positional,
-            crate::db::Location::PostgresSchema { .. } => Self::Numbered,
-        }
+/// A temporary table of keys that a batch closes, and the `UPDATE` that joins it to the rows it
+/// closes: one statement per table instead of one per row. The SQL runs unchanged on both
+/// backends (unqualified names find temporary tables first on both).
+#[derive(Debug)]
+struct CloseTable {
+    /// The temporary table's name.
+    name: &'static str,
+    /// Its columns and their types.
+    columns: &'static [(&'static str, &'static str)],
+    /// The update.
+    update: &'static str,
+}
+
+impl CloseTable {
+    /// `name (a, b, …)`, for an insert or a copy.
+    fn target(&self) -> String {
+        let names: Vec<_> = self.columns.iter().map(|(name, _)| *name).collect();
+        format!("{} ({})", self.name, names.join(", "))
     }
 
-    fn push(self, sql: &mut String, number: usize) {
-        match self {
-            Self::Numbered => {
-                sql.push('$');
-                sql.push_str(&number.to_string());
-            }
-            Self::Positional => sql.push('?'),
-        }
+    /// `a text, b bigint, …`.
+    fn definition(&self) -> String {
+        let columns: Vec<_> = self
+            .columns
+            .iter()
+            .map(|(name, kind)| format!("{name} {kind}"))
+            .collect();
+        columns.join(", ")
     }
 }
 
-/// `insert into <table_and_columns> values (…), (…)` with `columns × rows` parameters.
-fn insert_sql(style: Placeholders, table_and_columns: &str, columns: usize, rows: usize) -> String {
-    // SQLite journals every page a multi-row INSERT touches inside a transaction, to undo just
-    // that statement if a row breaks a constraint. OR FAIL stops the statement without undoing
-    // it; the batch's transaction is rolled back on any error anyway, so nothing partial stays.
-    let verb = match style {
-        Placeholders::Positional => "insert or fail into",
-        Placeholders::Numbered => "insert into",
-    };
-    let mut sql = format!("{verb} {table_and_columns} values ");
-    let mut number = 0;
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            number += 1;
-            style.push(&mut sql, number);
-        }
-        sql.push(')');
+const VERSION_CLOSES: CloseTable = CloseTable {
+    name: "version_closes",
+    columns: &[
+        ("commitment_id", "text"),
+        ("known_from", "bigint"),
+        ("known_to", "bigint"),
+    ],
+    update: r"update commitment_versions as target
+              set known_to = closes.known_to
+              from version_closes as closes
+              where target.commitment_id = closes.commitment_id
+                and target.known_from = closes.known_from",
+};
+
+const LINK_CLOSES: CloseTable = CloseTable {
+    name: "link_closes",
+    columns: &[
+        ("commitment_id", "text"),
+        ("kind", "text"),
+        ("link", "text"),
+        ("known_from", "bigint"),
+        ("known_to", "bigint"),
+    ],
+    update: r"update commitment_links as target
+              set known_to = closes.known_to
+              from link_closes as closes
+              where target.commitment_id = closes.commitment_id
+                and target.kind = closes.kind
+                and target.link = closes.link
+                and target.known_from = closes.known_from",
+};
+
+const STATUS_CLOSES: CloseTable = CloseTable {
+    name: "status_closes",
+    columns: &[
+        ("commitment_id", "text"),
+        ("basis", "bigint"),
+        ("valid_from", "text"),
+        ("known_from", "bigint"),
+        ("known_to", "bigint"),
+    ],
+    update: r"update commitment_status as target
+              set known_to = closes.known_to
+              from status_closes as closes
+              where target.commitment_id = closes.commitment_id
+                and target.basis = closes.basis
+                and target.valid_from = closes.valid_from
+                and target.known_from = closes.known_from",
+};
+
+const RETRACTIONS: CloseTable = CloseTable {
+    name: "retractions",
+    columns: &[
+        ("commitment_id", "text"),
+        ("seq", "bigint"),
+        ("retracted_position", "bigint"),
+    ],
+    update: r"update progress_reports as target
+              set retracted_position = closes.retracted_position
+              from retractions as closes
+              where target.commitment_id = closes.commitment_id
+                and target.seq = closes.seq",
+};
+
+/// Every close table.
+const CLOSE_TABLES: [&CloseTable; 4] =
+    [&VERSION_CLOSES, &LINK_CLOSES, &STATUS_CLOSES, &RETRACTIONS];
+
+impl Writes {
+    /// The closes of rows of earlier batches, as rows of each [`CloseTable`] (row after row,
+    /// `columns.len()` values each). They go first: they touch rows of earlier batches only.
+    fn closes(&self, text: &mut Text) -> [(&'static CloseTable, Vec<Value>); 4] {
+        let versions = self
+            .version_closes
+            .iter()
+            .flat_map(|(id, from, to)| {
+                [
+                    Value::Text(text.id(*id)),
+                    Value::Int(*from),
+                    Value::Int(*to),
+                ]
+            })
+            .collect();
+        let links = self
+            .link_closes
+            .iter()
+            .flat_map(|(id, kind, link, from, to)| {
+                [
+                    Value::Text(text.id(*id)),
+                    Value::Text(Arc::from(*kind)),
+                    Value::Text(Arc::from(link.as_str())),
+                    Value::Int(*from),
+                    Value::Int(*to),
+                ]
+            })
+            .collect();
+        let status = self
+            .status_closes
+            .iter()
+            .flat_map(|((id, basis, valid_from, from), to)| {
+                [
+                    Value::Text(text.id(*id)),
+                    Value::Int(basis.code()),
+                    Value::Text(text.date(*valid_from)),
+                    Value::Int(*from),
+                    Value::Int(*to),
+                ]
+            })
+            .collect();
+        let retractions = self
+            .retractions
+            .iter()
+            .flat_map(|(id, seq, position)| {
+                [
+                    Value::Text(text.id(*id)),
+                    Value::Int(i64::from(*seq)),
+                    Value::Int(*position),
+                ]
+            })
+            .collect();
+        [
+            (&VERSION_CLOSES, versions),
+            (&LINK_CLOSES, links),
+            (&STATUS_CLOSES, status),
+            (&RETRACTIONS, retractions),
+        ]
     }
-    sql
 }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AnyPool, ConnectOptions as _, Connection as _};
 
 use crate::memo::Memo;
@@ -56,6 +57,9 @@ impl Location {
 #[derive(Clone, Debug)]
 pub struct ReadDb {
     pool: AnyPool,
+    /// PostgreSQL only: typed connections for the runner's bulk writes (`COPY`, which the `Any`
+    /// driver cannot issue).
+    bulk: Option<PgPool>,
     location: Location,
     memo: Arc<Memo>,
 }
@@ -64,6 +68,7 @@ impl ReadDb {
     /// Opens the generation at `location`, creating it and its tables if needed.
     pub async fn open(location: &Location) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
+        let mut bulk = None;
         let pool = match location {
             Location::SqliteFile(path) => {
                 let url = format!("sqlite://{}?mode=rwc", path.display());
@@ -105,6 +110,7 @@ impl ReadDb {
                     .await?;
                 admin.close().await?;
                 let set_path = format!("set search_path to {schema}");
+                bulk = Some(bulk_pool(url, set_path.clone())?);
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
@@ -122,6 +128,7 @@ impl ReadDb {
         MIGRATOR.run(&pool).await?;
         Ok(Self {
             pool,
+            bulk,
             location: location.clone(),
             memo: Arc::default(),
         })
@@ -130,6 +137,11 @@ impl ReadDb {
     /// The pool.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The typed PostgreSQL pool for bulk writes, if this generation is on PostgreSQL.
+    pub(crate) fn bulk(&self) -> Option<&PgPool> {
+        self.bulk.as_ref()
     }
 
     /// The answers kept for this generation (shared by clones of this handle).
@@ -196,6 +208,15 @@ impl ReadDb {
                 .await?
             }
         };
+        if let Location::PostgresSchema { .. } = self.location {
+            // Nearly every event closes a status row of an earlier batch. With room left on its
+            // page, and no index on `known_to` during the build, PostgreSQL updates it in place
+            // (a HOT update) instead of writing a new tuple and a new primary-key entry
+            // elsewhere: closes took 0.45 s a batch instead of 0.63–0.98 s at a million events.
+            sqlx::query("alter table commitment_status set (fillfactor = 75)")
+                .execute(&self.pool)
+                .await?;
+        }
         // One transaction per index: each records its definition and drops it together, and
         // locks one table only. All in one, PostgreSQL would hold exclusive locks on several
         // tables while a reader of the serving generation (the first build serves as it goes)
@@ -233,6 +254,12 @@ impl ReadDb {
             // of `defer_indexes` on another connection; a CREATE INDEX parsed against the stale
             // schema fails with "already exists" (seen under load in the property test).
             let mut tx = self.pool.begin().await?;
+            if let Location::PostgresSchema { .. } = self.location {
+                // PostgreSQL's default of 64 MB made each index sort spill to disk.
+                sqlx::query("set local maintenance_work_mem = '512MB'")
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query("delete from deferred_indexes where name = $1")
                 .bind(&name)
                 .execute(&mut *tx)
@@ -273,6 +300,26 @@ impl ReadDb {
         .await?;
         Ok(row)
     }
+}
+
+/// Connections for the runner's writes to a PostgreSQL generation: one writer at a time, so two
+/// connections (one spare while a failed one is replaced). Opened lazily, so a process that only
+/// reads never holds one.
+fn bulk_pool(url: &str, set_path: String) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |connection, _| {
+            let set_path = set_path.clone();
+            Box::pin(async move {
+                sqlx::query(&set_path).execute(&mut *connection).await?;
+                for table in crate::apply::temporary_tables() {
+                    sqlx::query(&table).execute(&mut *connection).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_lazy(url)
 }
 
 /// Schema names are ours (`read_g<N>`), never user input; still, refuse anything but

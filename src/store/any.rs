@@ -5,8 +5,8 @@ use tokio::sync::watch;
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
 use super::{
-    AppendRequest, AppendResult, EventStore, Position, RecordedEvent, StoreError, StoredResponse,
-    StreamVersion,
+    AppendRequest, AppendResult, EventStore, EventToProject, Position, RecordedEvent, StoreError,
+    StoredResponse, StreamVersion,
 };
 
 /// Either backend, behind one concrete type (static dispatch, no boxed futures).
@@ -83,6 +83,17 @@ impl EventStore for AnyStore {
         match self {
             Self::Sqlite(store) => store.read_all(after, limit).await,
             Self::Postgres(store) => store.read_all(after, limit).await,
+        }
+    }
+
+    async fn read_all_for_projection(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<EventToProject>, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.read_all_for_projection(after, limit).await,
+            Self::Postgres(store) => store.read_all_for_projection(after, limit).await,
         }
     }
 

@@ -24,8 +24,8 @@ use uuid::Uuid;
 use super::group_commit::{BatchWriter, GroupCommit, advance};
 use super::plan::{Head, KeyId, KeyRow, Plan, StoredIdentity};
 use super::{
-    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent,
-    StoreError, StoredResponse, StreamVersion,
+    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, EventToProject, Position,
+    RecordedEvent, StoreError, StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for PostgreSQL.
@@ -167,6 +167,28 @@ impl EventStore for PostgresStore {
         .fetch_all(&self.inner.pool)
         .await?;
         rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_all_for_projection(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<EventToProject>, StoreError> {
+        // The payload is `jsonb`: `::text` has the server print it, and the reader parses the text
+        // once, straight into its event type, instead of sqlx building a `serde_json::Value`.
+        let rows = sqlx::query(
+            r"select position, stream_id, event_type, schema_version, payload::text as payload,
+                     recorded_at
+              from events
+              where position > $1
+              order by position
+              limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.inner.pool)
+        .await?;
+        rows.iter().map(decode_event_to_project).collect()
     }
 
     async fn idempotent_response(
@@ -492,6 +514,17 @@ fn decode_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError
         metadata: serde_json::from_value(metadata).map_err(|_| corrupt("metadata"))?,
         recorded_at: row.try_get("recorded_at")?,
         hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
+    })
+}
+
+fn decode_event_to_project(row: &sqlx::postgres::PgRow) -> Result<EventToProject, StoreError> {
+    Ok(EventToProject {
+        position: row.try_get("position")?,
+        stream_id: row.try_get("stream_id")?,
+        event_type: row.try_get("event_type")?,
+        schema_version: row.try_get("schema_version")?,
+        payload: row.try_get("payload")?,
+        recorded_at: row.try_get("recorded_at")?,
     })
 }
 

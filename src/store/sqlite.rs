@@ -20,8 +20,8 @@ use uuid::Uuid;
 use super::group_commit::{BatchWriter, GroupCommit};
 use super::plan::{Head, KeyId, KeyRow, Plan, Row, StoredIdentity};
 use super::{
-    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, Position, RecordedEvent,
-    StoreError, StoredResponse, StreamVersion,
+    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, EventToProject, Position,
+    RecordedEvent, StoreError, StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for SQLite.
@@ -166,6 +166,25 @@ impl EventStore for SqliteStore {
         .fetch_all(&self.inner.readers)
         .await?;
         rows.iter().map(decode_event).collect()
+    }
+
+    async fn read_all_for_projection(
+        &self,
+        after: Position,
+        limit: i64,
+    ) -> Result<Vec<EventToProject>, StoreError> {
+        let rows = sqlx::query(
+            r"select position, stream_id, event_type, schema_version, payload, recorded_at
+              from events
+              where position > ?1
+              order by position
+              limit ?2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.inner.readers)
+        .await?;
+        rows.iter().map(decode_event_to_project).collect()
     }
 
     async fn idempotent_response(
@@ -453,6 +472,22 @@ fn decode_event(row: &sqlx::sqlite::SqliteRow) -> Result<RecordedEvent, StoreErr
         metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata"))?,
         recorded_at: parse_time(&recorded_at).ok_or_else(|| corrupt("recorded_at"))?,
         hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
+    })
+}
+
+fn decode_event_to_project(row: &sqlx::sqlite::SqliteRow) -> Result<EventToProject, StoreError> {
+    let position: i64 = row.try_get("position")?;
+    let recorded_at: String = row.try_get("recorded_at")?;
+    Ok(EventToProject {
+        position,
+        stream_id: row.try_get("stream_id")?,
+        event_type: row.try_get("event_type")?,
+        schema_version: row.try_get("schema_version")?,
+        payload: row.try_get("payload")?,
+        recorded_at: parse_time(&recorded_at).ok_or_else(|| StoreError::Corrupt {
+            position,
+            reason: "the stored recorded_at cannot be decoded".to_owned(),
+        })?,
     })
 }
 

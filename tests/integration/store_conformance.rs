@@ -29,6 +29,7 @@ for_each_backend!(
     the_audit_pages_chain_check_extends_over_new_events_and_finds_tampering_after_them,
     reopening_a_store_keeps_everything,
     append_at_records_the_given_time_but_never_goes_back,
+    the_projection_read_returns_what_read_all_returns_with_the_payload_as_text,
 );
 
 fn event(payload: serde_json::Value) -> NewEvent {
@@ -571,4 +572,49 @@ async fn append_at_records_the_given_time_but_never_goes_back(backend: &impl Bac
         2
     );
     assert_eq!(store.position_at(events[2].recorded_at).await.unwrap(), 3);
+}
+
+async fn the_projection_read_returns_what_read_all_returns_with_the_payload_as_text(
+    backend: &impl Backend,
+) {
+    let store = backend.open().await;
+    let payloads = [
+        json!({"n": 1, "nested": {"list": [1, 2.5, null, true]}}),
+        json!({"text": "é ✓ \"quoted\" \\ \n"}),
+        json!({}),
+    ];
+    for (stream, payload) in ["a", "b", "a"].into_iter().zip(&payloads) {
+        store
+            .append(append(
+                stream,
+                ExpectedVersion::Any,
+                vec![event(payload.clone())],
+            ))
+            .await
+            .unwrap();
+    }
+
+    let whole = store.read_all(0, 100).await.unwrap();
+    let lean = store.read_all_for_projection(0, 100).await.unwrap();
+    assert_eq!(lean.len(), whole.len());
+    for (lean, whole) in lean.iter().zip(&whole) {
+        let case = format!("position {}", whole.position);
+        assert_eq!(lean.position, whole.position, "{case}");
+        assert_eq!(lean.stream_id, whole.stream_id, "{case}");
+        assert_eq!(lean.event_type, whole.event_type, "{case}");
+        assert_eq!(lean.schema_version, whole.schema_version, "{case}");
+        assert_eq!(lean.recorded_at, whole.recorded_at, "{case}");
+        let payload: serde_json::Value = serde_json::from_str(&lean.payload).unwrap();
+        assert_eq!(payload, whole.payload, "{case}");
+    }
+
+    let page = store.read_all_for_projection(1, 1).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.position).collect::<Vec<_>>(), [2]);
+    assert!(
+        store
+            .read_all_for_projection(3, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

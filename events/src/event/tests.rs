@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::registry::EVENT_TYPES;
 use super::samples::every_event;
+use super::upcast::UpcastError;
 use super::{Event, WrongStream};
 use crate::event::commitment::CommitmentEvent;
 use crate::stream::StreamKind;
@@ -105,5 +106,102 @@ fn converting_an_event_to_another_streams_enum_names_both() {
             event_type: "mechanism_registered",
             expected: StreamKind::Commitment
         })
+    );
+}
+
+#[test]
+fn reading_the_payload_text_gives_what_reading_its_json_value_gives() {
+    for event in every_event() {
+        let payload = event.to_payload();
+        let text = payload.to_string();
+        let (name, version) = (event.event_type(), event.schema_version());
+        assert_eq!(
+            Event::from_stored_json(name, version, &text),
+            Event::from_stored(name, version, payload),
+            "{name}"
+        );
+        assert_eq!(
+            Event::from_stored_json(name, version, &text),
+            Ok(event),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn reading_the_payload_text_of_an_older_version_upcasts_it() {
+    let text = include_str!("fixtures/progress_reported.v1.json");
+    let payload: Value = serde_json::from_str(text).expect("fixture is JSON");
+    let read = Event::from_stored_json("progress_reported", 1, text);
+    assert_eq!(read, Event::from_stored("progress_reported", 1, payload));
+    let Ok(Event::Commitment(CommitmentEvent::ProgressReported(report))) = read else {
+        panic!("not a progress report: {read:?}");
+    };
+    assert_eq!(
+        report.evidence_urls,
+        ["https://example.org/reports/2021-q1-orientation.pdf"]
+    );
+}
+
+#[test]
+fn reading_a_bad_payload_text_fails_as_reading_its_json_value_fails() {
+    let cases = [
+        ("not an object", "commitment_made", 1, "[]"),
+        ("a missing field", "progress_validated", 1, r#"{"seq": 1}"#),
+        (
+            "a field of the wrong type",
+            "progress_retracted",
+            1,
+            r#"{"seq": "one", "reason": ""}"#,
+        ),
+        (
+            "an invalid date",
+            "commitment_withdrawn",
+            1,
+            r#"{"reason": "", "withdrawn_on": "soon"}"#,
+        ),
+        (
+            "an invalid slug",
+            "mechanism_registered",
+            1,
+            r#"{"id": "Not A Slug"}"#,
+        ),
+        (
+            "a catalogue edition",
+            "sdg_targets_loaded",
+            1,
+            r#"{"version": 1}"#,
+        ),
+        ("an unknown type", "commitment_deleted", 1, "{}"),
+        ("a version from a newer build", "progress_reported", 3, "{}"),
+        (
+            "an older version",
+            "progress_reported",
+            1,
+            r#"{"evidence_url": 7}"#,
+        ),
+    ];
+    for (case, name, version, text) in cases {
+        let payload: Value = serde_json::from_str(text).expect("the case is JSON");
+        let expected = Event::from_stored(name, version, payload);
+        assert!(expected.is_err(), "{case}");
+        assert_eq!(
+            Event::from_stored_json(name, version, text),
+            expected,
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_payload_text_that_is_not_json_is_an_invalid_payload() {
+    let read = Event::from_stored_json("progress_validated", 1, r#"{"seq": 1,"#);
+    assert!(
+        matches!(
+            read,
+            Err(UpcastError::InvalidPayload { ref event_type, schema_version: 1, ref message })
+                if event_type == "progress_validated" && message.starts_with("the payload is not JSON")
+        ),
+        "{read:?}"
     );
 }
