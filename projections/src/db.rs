@@ -254,12 +254,6 @@ impl ReadDb {
             // of `defer_indexes` on another connection; a CREATE INDEX parsed against the stale
             // schema fails with "already exists" (seen under load in the property test).
             let mut tx = self.pool.begin().await?;
-            if let Location::PostgresSchema { .. } = self.location {
-                // PostgreSQL's default of 64 MB made each index sort spill to disk.
-                sqlx::query("set local maintenance_work_mem = '512MB'")
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query("delete from deferred_indexes where name = $1")
                 .bind(&name)
                 .execute(&mut *tx)

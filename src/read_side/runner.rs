@@ -51,14 +51,16 @@ fn batch_size(phase: Phase) -> i64 {
     })
 }
 
-/// The size of a build's next batch after one of `last` events. Builds start small and grow
-/// fourfold to the full size, so that planning and writing start at once: reading a first full
-/// batch took most of a second at a million events, with nothing else to do meanwhile.
+/// The size of a build's next batch after one of `last` events. Builds start at 10,000 events
+/// and double up to the full size, so that planning and writing start at once: reading a first
+/// full batch took most of a second at a million events, with nothing else to do meanwhile.
+/// Growing fourfold, the reads still held the pipeline up for 1.3 s (SQLite, 1M events: 21.0 s
+/// against 19.4–19.7 s doubling).
 fn next_batch(last: usize) -> i64 {
     let full = batch_size(Phase::Build);
     i64::try_from(last)
         .unwrap_or(full)
-        .saturating_mul(4)
+        .saturating_mul(2)
         .clamp(full.min(10_000), full)
 }
 
