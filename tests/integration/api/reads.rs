@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::helpers::{MECHANISM_A, TestApp, encode, progress_body, today_plus};
+use super::helpers::{MECHANISM_A, TestApp, commitment_body, encode, progress_body, today_plus};
 use crate::backends::{Backend, for_each_backend};
 
 for_each_backend!(
@@ -15,6 +15,7 @@ for_each_backend!(
     audit_verify_walks_the_whole_chain,
     health_and_readiness_answer,
     the_openapi_document_is_3_1_and_lists_every_route,
+    titles_with_tabs_newlines_and_backslashes_read_back_as_written,
 );
 
 async fn a_commitment_reads_as_of_a_date_with_its_status_percent_and_version(
@@ -467,5 +468,43 @@ async fn the_openapi_document_is_3_1_and_lists_every_route(backend: &impl Backen
                 reply.text
             );
         }
+    }
+}
+
+/// The read models are written with `COPY`'s text format on PostgreSQL and with bound parameters
+/// on SQLite; text that format reads as structure (tab, newline, backslash, and `\N`, its null)
+/// must come back from the commitments list exactly as written.
+async fn titles_with_tabs_newlines_and_backslashes_read_back_as_written(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
+    let token = app.reporter_a.token.clone();
+    let titles = [
+        "Tabs\there, a new\nline, a carriage\rreturn",
+        r"A back\slash, \t and \n as text",
+        r"\N",
+    ];
+    let mut ids = Vec::new();
+    for title in titles {
+        let mut body = commitment_body(MECHANISM_A);
+        body["title"] = json!(title);
+        let reply = app
+            .post_json("/v1/commitments", Some(&token), &body)
+            .await
+            .expect_status(StatusCode::CREATED, "make a commitment with that title");
+        ids.push(reply.body["id"].as_str().unwrap().to_owned());
+    }
+    let head = app.feed_head().await;
+    let list = app
+        .get_json(&format!("/v1/commitments?limit=500&min_position={head}"))
+        .await
+        .expect_status(StatusCode::OK, "list the commitments")
+        .body;
+    for (id, title) in ids.iter().zip(titles) {
+        let item = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["id"] == json!(id))
+            .unwrap_or_else(|| panic!("{id} is in the list"));
+        assert_eq!(item["title"], json!(title), "the title of {id}");
     }
 }
