@@ -29,6 +29,7 @@ use time::{Date, OffsetDateTime};
 use crate::ProjectionError;
 use crate::curve::{Basis, Segment, segments};
 use crate::db::ReadDb;
+use crate::{DIRECTORY, PROGRESS};
 
 mod postgres;
 mod sqlite;
@@ -104,13 +105,36 @@ impl Planned {
     }
 }
 
-/// Moves one projection's checkpoint: ($1 name, $2 version, $3 position, $4 now).
-const SAVE_CHECKPOINT: &str = r"insert into checkpoints (projection, version, position, updated_at)
-    values ($1, $2, $3, $4)
-    on conflict (projection) do update
-    set version = excluded.version,
-        position = excluded.position,
-        updated_at = excluded.updated_at";
+/// Moves every projection's checkpoint to `position`, inside the batch's transaction `tx` (either
+/// backend's connection type: SQLite's batches go through the `Any` driver, PostgreSQL's through
+/// a typed connection for `COPY`).
+async fn save_checkpoints<DB>(tx: &mut DB::Connection, position: i64) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'e> &'e mut DB::Connection: sqlx::Executor<'e, Database = DB>,
+    for<'q> DB::Arguments<'q>: sqlx::IntoArguments<'q, DB>,
+    for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let now = OffsetDateTime::now_utc().to_string();
+    for projection in [&DIRECTORY, &PROGRESS] {
+        sqlx::query::<DB>(
+            r"insert into checkpoints (projection, version, position, updated_at)
+              values ($1, $2, $3, $4)
+              on conflict (projection) do update
+              set version = excluded.version,
+                  position = excluded.position,
+                  updated_at = excluded.updated_at",
+        )
+        .bind(projection.name)
+        .bind(i64::from(projection.version))
+        .bind(position)
+        .bind(now.as_str())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
 
 impl Projector {
     /// A projector with nothing in memory.
@@ -647,99 +671,100 @@ enum Value {
     Int(i64),
 }
 
-/// A temporary table of keys that a batch closes, and the `UPDATE` that joins it to the rows it
-/// closes: one statement per table instead of one per row. The SQL runs unchanged on both
-/// backends (unqualified names find temporary tables first on both).
+/// A temporary table of the keys of rows a batch closes, and the `UPDATE` that joins it to them:
+/// one statement per table instead of one per row. The SQL runs unchanged on both backends
+/// (unqualified names find temporary tables first on both).
 #[derive(Debug)]
 struct CloseTable {
     /// The temporary table's name.
     name: &'static str,
-    /// Its columns and their types.
-    columns: &'static [(&'static str, &'static str)],
-    /// The update.
-    update: &'static str,
+    /// The table whose rows are closed.
+    target: &'static str,
+    /// The columns that find a row, and their types.
+    keys: &'static [(&'static str, &'static str)],
+    /// The position column the close sets.
+    sets: &'static str,
 }
 
 impl CloseTable {
+    /// The temporary table's columns: the keys, then the position set.
+    fn columns(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        self.keys.iter().copied().chain([(self.sets, "bigint")])
+    }
+
+    /// How many values a row of the temporary table has.
+    fn width(&self) -> usize {
+        self.keys.len() + 1
+    }
+
     /// `name (a, b, …)`, for an insert or a copy.
-    fn target(&self) -> String {
-        let names: Vec<_> = self.columns.iter().map(|(name, _)| *name).collect();
+    fn insert_target(&self) -> String {
+        let names: Vec<_> = self.columns().map(|(name, _)| name).collect();
         format!("{} ({})", self.name, names.join(", "))
     }
 
     /// `a text, b bigint, …`.
     fn definition(&self) -> String {
         let columns: Vec<_> = self
-            .columns
-            .iter()
+            .columns()
             .map(|(name, kind)| format!("{name} {kind}"))
             .collect();
         columns.join(", ")
+    }
+
+    /// The update that closes the rows.
+    fn update(&self) -> String {
+        let matches: Vec<_> = self
+            .keys
+            .iter()
+            .map(|(key, _)| format!("target.{key} = closes.{key}"))
+            .collect();
+        format!(
+            "update {target} as target set {sets} = closes.{sets} from {name} as closes where {matches}",
+            target = self.target,
+            sets = self.sets,
+            name = self.name,
+            matches = matches.join(" and "),
+        )
     }
 }
 
 const VERSION_CLOSES: CloseTable = CloseTable {
     name: "version_closes",
-    columns: &[
-        ("commitment_id", "text"),
-        ("known_from", "bigint"),
-        ("known_to", "bigint"),
-    ],
-    update: r"update commitment_versions as target
-              set known_to = closes.known_to
-              from version_closes as closes
-              where target.commitment_id = closes.commitment_id
-                and target.known_from = closes.known_from",
+    target: "commitment_versions",
+    keys: &[("commitment_id", "text"), ("known_from", "bigint")],
+    sets: "known_to",
 };
 
 const LINK_CLOSES: CloseTable = CloseTable {
     name: "link_closes",
-    columns: &[
+    target: "commitment_links",
+    keys: &[
         ("commitment_id", "text"),
         ("kind", "text"),
         ("link", "text"),
         ("known_from", "bigint"),
-        ("known_to", "bigint"),
     ],
-    update: r"update commitment_links as target
-              set known_to = closes.known_to
-              from link_closes as closes
-              where target.commitment_id = closes.commitment_id
-                and target.kind = closes.kind
-                and target.link = closes.link
-                and target.known_from = closes.known_from",
+    sets: "known_to",
 };
 
 const STATUS_CLOSES: CloseTable = CloseTable {
     name: "status_closes",
-    columns: &[
+    target: "commitment_status",
+    keys: &[
         ("commitment_id", "text"),
         ("basis", "bigint"),
         ("valid_from", "text"),
         ("known_from", "bigint"),
-        ("known_to", "bigint"),
     ],
-    update: r"update commitment_status as target
-              set known_to = closes.known_to
-              from status_closes as closes
-              where target.commitment_id = closes.commitment_id
-                and target.basis = closes.basis
-                and target.valid_from = closes.valid_from
-                and target.known_from = closes.known_from",
+    sets: "known_to",
 };
 
 const RETRACTIONS: CloseTable = CloseTable {
     name: "retractions",
-    columns: &[
-        ("commitment_id", "text"),
-        ("seq", "bigint"),
-        ("retracted_position", "bigint"),
-    ],
-    update: r"update progress_reports as target
-              set retracted_position = closes.retracted_position
-              from retractions as closes
-              where target.commitment_id = closes.commitment_id
-                and target.seq = closes.seq",
+    target: "progress_reports",
+    keys: &[("commitment_id", "text"), ("seq", "bigint")],
+    sets: "retracted_position",
 };
 
 /// Every close table.
@@ -748,7 +773,7 @@ const CLOSE_TABLES: [&CloseTable; 4] =
 
 impl Writes {
     /// The closes of rows of earlier batches, as rows of each [`CloseTable`] (row after row,
-    /// `columns.len()` values each). They go first: they touch rows of earlier batches only.
+    /// [`CloseTable::width`] values each). They go first: they touch rows of earlier batches only.
     fn closes(&self, text: &mut Text) -> [(&'static CloseTable, Vec<Value>); 4] {
         let versions = self
             .version_closes

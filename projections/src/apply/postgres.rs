@@ -14,11 +14,11 @@
 use std::fmt::Write as _;
 
 use sqlx::postgres::{PgConnection, PgPool};
-use time::OffsetDateTime;
 
-use super::{CLOSE_TABLES, CloseTable, StatusKey, Text, Value, Writes, in_key_order};
+use super::{
+    CLOSE_TABLES, CloseTable, StatusKey, Text, Value, Writes, in_key_order, save_checkpoints,
+};
 use crate::ProjectionError;
-use crate::{DIRECTORY, PROGRESS};
 
 /// The statements that create the [`CloseTable`]s on a bulk connection, once per connection;
 /// they empty at every commit.
@@ -50,16 +50,7 @@ pub(super) async fn commit(
         .execute(&mut *tx)
         .await?;
     writes.copy(&mut tx).await?;
-    let now = OffsetDateTime::now_utc().to_string();
-    for projection in [&DIRECTORY, &PROGRESS] {
-        sqlx::query(super::SAVE_CHECKPOINT)
-            .bind(projection.name)
-            .bind(i64::from(projection.version))
-            .bind(last_position)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-    }
+    save_checkpoints::<sqlx::Postgres>(&mut tx, last_position).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -110,7 +101,7 @@ impl Writes {
         .await?;
 
         for (table, values) in self.closes(&mut text) {
-            for row in values.chunks(table.columns.len()) {
+            for row in values.chunks(table.width()) {
                 for value in row {
                     match value {
                         Value::Text(value) => rows.text(value),
@@ -298,8 +289,8 @@ impl CopyRows {
         if self.rows == 0 {
             return Ok(());
         }
-        self.copy_into(tx, &table.target()).await?;
-        sqlx::query(table.update).execute(&mut *tx).await?;
+        self.copy_into(tx, &table.insert_target()).await?;
+        sqlx::query(&table.update()).execute(&mut *tx).await?;
         Ok(())
     }
 }

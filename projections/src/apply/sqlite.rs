@@ -2,12 +2,10 @@
 //! temporary tables, all in the batch's transaction.
 
 use sqlx::AnyConnection;
-use time::OffsetDateTime;
 
-use super::{CloseTable, SAVE_CHECKPOINT, Text, Value, Writes, in_key_order};
+use super::{CloseTable, Text, Value, Writes, in_key_order, save_checkpoints};
 use crate::ProjectionError;
 use crate::db::ReadDb;
-use crate::{DIRECTORY, PROGRESS};
 
 /// Rows per multi-row INSERT (well under SQLite's parameter limit).
 const ROWS_PER_INSERT: usize = 400;
@@ -21,16 +19,7 @@ pub(super) async fn commit(
 ) -> Result<(), ProjectionError> {
     let mut tx = db.pool().begin().await?;
     writes.insert(&mut tx).await?;
-    let now = OffsetDateTime::now_utc().to_string();
-    for projection in [&DIRECTORY, &PROGRESS] {
-        sqlx::query(SAVE_CHECKPOINT)
-            .bind(projection.name)
-            .bind(i64::from(projection.version))
-            .bind(last_position)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-    }
+    save_checkpoints::<sqlx::Any>(&mut tx, last_position).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -225,9 +214,9 @@ async fn close(
     ))
     .execute(&mut *tx)
     .await?;
-    let width = table.columns.len();
+    let width = table.width();
     for chunk in values.chunks(ROWS_PER_INSERT * width) {
-        let sql = insert_sql(&table.target(), width, chunk.len() / width);
+        let sql = insert_sql(&table.insert_target(), width, chunk.len() / width);
         let mut insert = sqlx::query(&sql);
         for value in chunk {
             insert = match value {
@@ -237,7 +226,7 @@ async fn close(
         }
         insert.execute(&mut *tx).await?;
     }
-    sqlx::query(table.update).execute(&mut *tx).await?;
+    sqlx::query(&table.update()).execute(&mut *tx).await?;
     sqlx::query(&format!("delete from {}", table.name))
         .execute(&mut *tx)
         .await?;
