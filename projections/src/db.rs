@@ -182,9 +182,11 @@ impl ReadDb {
         }
     }
 
-    /// Drops the secondary indexes, keeping their definitions in `deferred_indexes`, so that a
-    /// build from position 0 maintains primary keys only. [`ReadDb::restore_indexes`] creates
-    /// them again; queries stay correct meanwhile, only slower.
+    /// Prepares an empty generation for a build from position 0: drops the secondary indexes,
+    /// keeping their definitions in `deferred_indexes`, so that the build maintains primary keys
+    /// only, and on PostgreSQL leaves room on the status table's pages for in-place closes (a
+    /// storage setting the shared migrations cannot express). [`ReadDb::restore_indexes`] creates
+    /// the indexes again; queries stay correct meanwhile, only slower.
     pub async fn defer_indexes(&self) -> Result<(), sqlx::Error> {
         let listed: Vec<(String, String)> = match &self.location {
             // Indexes behind primary keys have no SQL of their own and stay.

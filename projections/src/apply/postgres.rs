@@ -210,19 +210,19 @@ impl CopyRows {
     fn text(&mut self, value: &str) -> &mut Self {
         self.separate();
         // Backslash starts an escape in this format; tab, newline and carriage return would end
-        // a column or a row.
-        for part in value.split_inclusive(['\\', '\t', '\n', '\r']) {
-            let (plain, special) = match part.chars().last() {
-                Some(last @ ('\\' | '\t' | '\n' | '\r')) => (&part[..part.len() - 1], Some(last)),
-                _ => (part, None),
-            };
-            self.data.push_str(plain);
-            match special {
-                Some('\\') => self.data.push_str("\\\\"),
-                Some('\t') => self.data.push_str("\\t"),
-                Some('\n') => self.data.push_str("\\n"),
-                Some('\r') => self.data.push_str("\\r"),
-                _ => {}
+        // a column or a row. Most text has none of them and is copied whole.
+        const SPECIAL: [char; 4] = ['\\', '\t', '\n', '\r'];
+        if !value.contains(SPECIAL) {
+            self.data.push_str(value);
+            return self;
+        }
+        for c in value.chars() {
+            match c {
+                '\\' => self.data.push_str("\\\\"),
+                '\t' => self.data.push_str("\\t"),
+                '\n' => self.data.push_str("\\n"),
+                '\r' => self.data.push_str("\\r"),
+                c => self.data.push(c),
             }
         }
         self
