@@ -119,6 +119,18 @@ pub enum DomainError {
         /// The recording date.
         today: Date,
     },
+    /// A date outside the range its field allows (HTTP 422 in a body, 400 in a query).
+    #[error("`{field}` ({date}) must be between {earliest} and {latest}")]
+    DateOutOfRange {
+        /// The field.
+        field: String,
+        /// The date given.
+        date: Date,
+        /// The earliest date allowed.
+        earliest: Date,
+        /// The latest date allowed.
+        latest: Date,
+    },
     /// The due date would precede the day the commitment was made (HTTP 422).
     #[error(
         "`{field}`: the due date {due_date} would be before the commitment was made ({made_on})"
@@ -211,6 +223,7 @@ impl DomainError {
             | Self::Unknown { .. }
             | Self::NotAUrl { .. }
             | Self::InFuture { .. }
+            | Self::DateOutOfRange { .. }
             | Self::DueBeforeMade { .. }
             | Self::EffectiveBeforeMade { .. }
             | Self::MadeAfterProgress { .. }
@@ -231,6 +244,7 @@ impl DomainError {
             | Self::Unknown { field, .. }
             | Self::NotAUrl { field }
             | Self::InFuture { field, .. }
+            | Self::DateOutOfRange { field, .. }
             | Self::DueBeforeMade { field, .. } => Some(field.clone()),
             Self::EffectiveBeforeMade { .. } => Some("effective_date".to_owned()),
             Self::MadeAfterProgress { .. } => Some("made_on".to_owned()),

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::hash::Hash;
 
 use time::Date;
+use time::macros::date;
 
 use crate::error::DomainError;
 
@@ -105,6 +106,68 @@ pub(crate) fn no_duplicates<T: Eq + Hash>(field: &str, items: &[T]) -> Result<()
     Ok(())
 }
 
+/// The earliest day a commitment can have been made: 2016 is the year of the New York Declaration
+/// for Refugees and Migrants, which started the process toward the GCM. Dates before it are typing
+/// mistakes, and an absurd one (year 0 or below) once made every read of the log fail.
+pub const EARLIEST_MADE_ON: Date = date!(2016 - 01 - 01);
+
+/// How far after the day a commitment was made its due date may lie, in years.
+pub const DUE_WITHIN_YEARS: i32 = 100;
+
+/// The earliest date a read may ask about (`as_of`, `from`, `to`).
+pub const EARLIEST_QUESTION: Date = date!(1900 - 01 - 01);
+
+/// The latest date a read may ask about. The range leaves room for every due date a commitment
+/// made today can have, and keeps date arithmetic (a year back, a day forward) far from the
+/// limits of the date type.
+pub const LATEST_QUESTION: Date = date!(2199 - 12 - 31);
+
+/// `date`, `years` later; the 29th of February becomes the 28th in a year without one.
+pub fn years_after(date: Date, years: i32) -> Date {
+    let year = date.year().saturating_add(years);
+    let day = date.day().min(date.month().length(year));
+    Date::from_calendar_date(year, date.month(), day).unwrap_or(Date::MAX)
+}
+
+/// A day a commitment was made: not before [`EARLIEST_MADE_ON`] and not after the recording date.
+pub(crate) fn made_on(field: &str, date: Date, today: Date) -> Result<(), DomainError> {
+    not_in_future(field, date, today)?;
+    within(field, date, EARLIEST_MADE_ON, today)
+}
+
+/// A due date: no more than [`DUE_WITHIN_YEARS`] after the day the commitment was made (the rule
+/// that it is not before that day is [`DomainError::DueBeforeMade`]'s).
+pub(crate) fn due_within_reach(
+    field: &str,
+    due_date: Date,
+    made_on: Date,
+) -> Result<(), DomainError> {
+    within(
+        field,
+        due_date,
+        made_on,
+        years_after(made_on, DUE_WITHIN_YEARS),
+    )
+}
+
+/// A date a read asks about: between [`EARLIEST_QUESTION`] and [`LATEST_QUESTION`].
+pub fn question_date(field: &str, date: Date) -> Result<Date, DomainError> {
+    within(field, date, EARLIEST_QUESTION, LATEST_QUESTION)?;
+    Ok(date)
+}
+
+fn within(field: &str, date: Date, earliest: Date, latest: Date) -> Result<(), DomainError> {
+    if date < earliest || date > latest {
+        return Err(DomainError::DateOutOfRange {
+            field: field.to_owned(),
+            date,
+            earliest,
+            latest,
+        });
+    }
+    Ok(())
+}
+
 /// A date no later than the recording date.
 pub(crate) fn not_in_future(field: &str, date: Date, today: Date) -> Result<(), DomainError> {
     if date > today {
@@ -160,6 +223,50 @@ mod tests {
         ] {
             assert!(!is_web_url(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn dates_outside_their_range_are_refused_with_the_range() {
+        let today = date!(2026 - 12 - 02);
+        assert_eq!(made_on("made_on", EARLIEST_MADE_ON, today), Ok(()));
+        assert_eq!(made_on("made_on", today, today), Ok(()));
+        for absurd in [
+            date!(2015 - 12 - 31),
+            date!(0000 - 01 - 01),
+            date!(-0001 - 01 - 01),
+        ] {
+            assert_eq!(
+                made_on("made_on", absurd, today),
+                Err(DomainError::DateOutOfRange {
+                    field: "made_on".to_owned(),
+                    date: absurd,
+                    earliest: EARLIEST_MADE_ON,
+                    latest: today,
+                })
+            );
+        }
+        let made = date!(2020 - 02 - 29);
+        assert_eq!(years_after(made, DUE_WITHIN_YEARS), date!(2120 - 02 - 29));
+        assert_eq!(years_after(made, 1), date!(2021 - 02 - 28));
+        assert_eq!(
+            due_within_reach("due_date", date!(2120 - 02 - 29), made),
+            Ok(())
+        );
+        assert_eq!(
+            due_within_reach("due_date", date!(9999 - 12 - 31), made),
+            Err(DomainError::DateOutOfRange {
+                field: "due_date".to_owned(),
+                date: date!(9999 - 12 - 31),
+                earliest: made,
+                latest: date!(2120 - 02 - 29),
+            })
+        );
+        assert_eq!(
+            question_date("as_of", date!(1900 - 01 - 01)),
+            Ok(date!(1900 - 01 - 01))
+        );
+        assert!(question_date("as_of", date!(0000 - 01 - 01)).is_err());
+        assert!(question_date("to", date!(2200 - 01 - 01)).is_err());
     }
 
     #[test]

@@ -29,6 +29,7 @@ use time::{Date, OffsetDateTime};
 use crate::ProjectionError;
 use crate::curve::{Basis, Segment, segments};
 use crate::db::ReadDb;
+use crate::decode;
 use crate::{DIRECTORY, PROGRESS};
 
 mod postgres;
@@ -456,12 +457,12 @@ async fn load_known(
             Basis::Reported
         };
         let segment = Segment {
-            valid_from: parse_date(&row.try_get::<String, _>("valid_from")?)?,
+            valid_from: decode::date(&row.try_get::<String, _>("valid_from")?)?,
             valid_to: row
                 .try_get::<Option<String>, _>("valid_to")?
-                .map(|d| parse_date(&d))
+                .map(|d| decode::date(&d))
                 .transpose()?,
-            status: parse_status(&row.try_get::<String, _>("status")?)?,
+            status: decode::status(&row.try_get::<String, _>("status")?)?,
             percent: row
                 .try_get::<Option<i64>, _>("percent")?
                 .and_then(|p| u8::try_from(p).ok()),
@@ -485,28 +486,6 @@ async fn load_known(
         links,
         version_from,
     })
-}
-
-/// Parses a stored ISO date.
-pub fn parse_date(text: &str) -> Result<time::Date, ProjectionError> {
-    time::Date::parse(text, &time::format_description::well_known::Iso8601::DATE).map_err(|_| {
-        ProjectionError::Corrupt {
-            position: 0,
-            reason: format!("{text:?} is not a date"),
-        }
-    })
-}
-
-fn parse_status(
-    text: &str,
-) -> Result<compact_events::commitment::query::CommitmentStatus, ProjectionError> {
-    compact_events::commitment::query::CommitmentStatus::ALL
-        .into_iter()
-        .find(|status| status.as_str() == text)
-        .ok_or_else(|| ProjectionError::Corrupt {
-            position: 0,
-            reason: format!("{text:?} is not a status"),
-        })
 }
 
 #[derive(Debug)]

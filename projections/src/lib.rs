@@ -10,6 +10,7 @@
 //! - [`curve`]: a commitment's status as a step function of the effective date, computed with the
 //!   domain's own queries (pure);
 //! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema);
+//! - [`decode`]: typed values out of stored rows (dates, statuses), refusing what is not one;
 //! - [`apply`]: the [`apply::Projector`], which turns batches of events into row changes;
 //! - [`query`]: the reads behind the API and dashboard, for any `as_of` date and `known_at`
 //!   position; answers are kept per generation once their known position is applied (`memo`).
@@ -24,6 +25,7 @@
 pub mod apply;
 pub mod curve;
 pub mod db;
+pub mod decode;
 mod memo;
 pub mod query;
 

@@ -13,9 +13,9 @@ use sqlx::Row as _;
 use time::Date;
 
 use crate::ProjectionError;
-use crate::apply::parse_date;
 use crate::curve::Basis;
 use crate::db::ReadDb;
+use crate::decode;
 use crate::memo::{LONGEST_KEPT_LIST, Question, Series, remember};
 
 /// The point in both clocks a read is answered for.
@@ -207,10 +207,10 @@ async fn rows(
         .await?;
     rows.iter()
         .map(|row| {
-            let made_on = parse_date(&row.try_get::<String, _>("made_on")?)?;
+            let made_on = decode::date(&row.try_get::<String, _>("made_on")?)?;
             let last_report_on = row
                 .try_get::<Option<String>, _>("last_report_on")?
-                .map(|d| parse_date(&d))
+                .map(|d| decode::date(&d))
                 .transpose()?;
             Ok(CommitmentRow {
                 id: row.try_get("commitment_id")?,
@@ -219,7 +219,7 @@ async fn rows(
                 made_on,
                 due_date: row
                     .try_get::<Option<String>, _>("due_date")?
-                    .map(|d| parse_date(&d))
+                    .map(|d| decode::date(&d))
                     .transpose()?,
                 gcm_objectives: json_list(&row.try_get::<String, _>("gcm_objectives")?),
                 sdg_targets: json_list(&row.try_get::<String, _>("sdg_targets")?),
@@ -475,7 +475,7 @@ async fn series(
             query = query.bind(end.to_string());
         }
         for row in &query.fetch_all(db.pool()).await? {
-            let end = parse_date(&row.try_get::<String, _>("period_end")?)?;
+            let end = decode::date(&row.try_get::<String, _>("period_end")?)?;
             series
                 .entry(end)
                 .or_default()
@@ -762,7 +762,7 @@ async fn reports_between(
             let retracted: Option<i64> = row.try_get("retracted_position")?;
             Ok(ChangeReport {
                 seq: row.try_get("seq")?,
-                effective_date: parse_date(&row.try_get::<String, _>("effective_date")?)?,
+                effective_date: decode::date(&row.try_get::<String, _>("effective_date")?)?,
                 status: row.try_get("status")?,
                 percent: row
                     .try_get::<Option<i64>, _>("percent")?
@@ -916,8 +916,8 @@ async fn review_point_rows(
             Ok(ReviewPointRow {
                 id: row.try_get("review_point_id")?,
                 name: row.try_get("name")?,
-                starts_on: parse_date(&row.try_get::<String, _>("starts_on")?)?,
-                ends_on: parse_date(&row.try_get::<String, _>("ends_on")?)?,
+                starts_on: decode::date(&row.try_get::<String, _>("starts_on")?)?,
+                ends_on: decode::date(&row.try_get::<String, _>("ends_on")?)?,
             })
         })
         .collect()

@@ -42,6 +42,10 @@ pub struct ListParams {
     pub region: Option<String>,
     /// State on this effective date, YYYY-MM-DD (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub as_of: Option<Date>,
     /// Using only events recorded up to this instant, RFC 3339 (default: now).
     #[serde(default, with = "time::serde::rfc3339::option")]

@@ -36,6 +36,10 @@ use crate::store::{EventStore, RecordedEvent};
 pub struct Clocks {
     /// State on this effective date (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub as_of: Option<Date>,
     /// Using only events recorded up to this instant, RFC 3339 (default: now).
     #[serde(default, with = "time::serde::rfc3339::option")]

@@ -199,3 +199,41 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned)
 }
+
+/// Serde adapters for the dates a read asks about (`as_of`, `from`, `to`): a date outside
+/// [`EARLIEST_QUESTION`]..=[`LATEST_QUESTION`] is refused in the query string (400) rather than
+/// carried into date arithmetic and queries, where year 0 and below once made reads fail.
+///
+/// [`EARLIEST_QUESTION`]: compact_events::rules::EARLIEST_QUESTION
+/// [`LATEST_QUESTION`]: compact_events::rules::LATEST_QUESTION
+pub mod question_date {
+    use compact_events::rules::{EARLIEST_QUESTION, LATEST_QUESTION};
+    use serde::{Deserialize as _, Deserializer, de::Error as _};
+    use time::Date;
+
+    /// A required date.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let date = Date::deserialize(deserializer)?;
+        if (EARLIEST_QUESTION..=LATEST_QUESTION).contains(&date) {
+            Ok(date)
+        } else {
+            Err(D::Error::custom(format!(
+                "{date} is outside the dates a read can ask about, \
+                 {EARLIEST_QUESTION} to {LATEST_QUESTION}"
+            )))
+        }
+    }
+
+    /// An optional date.
+    pub mod option {
+        use serde::Deserializer;
+        use time::Date;
+
+        /// `None` when absent; otherwise as [`super::deserialize`].
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<Date>, D::Error> {
+            super::deserialize(deserializer).map(Some)
+        }
+    }
+}

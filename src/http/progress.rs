@@ -31,6 +31,10 @@ pub struct ProgressParams {
     pub region: Option<String>,
     /// State on this effective date, YYYY-MM-DD (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub as_of: Option<Date>,
     /// Using only events recorded up to this instant, RFC 3339 (default: now).
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -291,9 +295,17 @@ pub struct TimelineParams {
     pub interval: Option<Interval>,
     /// First day of the series (default 2018-01-01).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub from: Option<Date>,
     /// Last day of the series (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub to: Option<Date>,
     /// Using only events recorded up to this instant, RFC 3339 (default: now).
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -440,9 +452,14 @@ pub fn period_ends(from: Date, to: Date, interval: Interval) -> Vec<Date> {
 pub struct ChangesParams {
     /// The earlier date, e.g. the last review.
     #[param(value_type = String, format = Date)]
+    #[serde(deserialize_with = "crate::http::extract::question_date::deserialize")]
     pub from: Date,
     /// The later date (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub to: Option<Date>,
     /// Only this mechanism's commitments.
     #[param(value_type = Option<String>)]

@@ -24,6 +24,10 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub struct ClockParams {
     /// State on this effective date, YYYY-MM-DD (default: today).
     #[param(value_type = Option<String>, format = Date)]
+    #[serde(
+        default,
+        deserialize_with = "crate::http::extract::question_date::option::deserialize"
+    )]
     pub as_of: Option<Date>,
     /// Using only events recorded up to this instant, RFC 3339 (default: now).
     #[serde(default, with = "time::serde::rfc3339::option")]

@@ -247,13 +247,16 @@ pub fn end_of_day(day: Date) -> OffsetDateTime {
     PrimitiveDateTime::new(day, Time::MAX).assume_utc()
 }
 
-/// Parses `YYYY-MM-DD`, naming the parameter when it is not a date.
+/// Parses `YYYY-MM-DD`, naming the parameter when it is not a date or not one a page can ask
+/// about (`compact_events::rules::question_date`).
 pub fn parse_date(text: &str, name: &str) -> Result<Date, WebError> {
-    Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
+    let date = Date::parse(text, format_description!("[year]-[month]-[day]")).map_err(|_| {
         WebError::bad_request(format!(
             "{name} must be a date written YYYY-MM-DD, not `{text}`"
         ))
-    })
+    })?;
+    compact_events::rules::question_date(name, date)
+        .map_err(|error| WebError::bad_request(error.to_string()))
 }
 
 /// A recording time as shown on pages: `YYYY-MM-DD hh:mm:ss` in UTC.
@@ -547,5 +550,6 @@ mod tests {
     fn dates_must_be_iso() {
         assert!(parse_date("2022-05-20", "as_of").is_ok());
         assert!(parse_date("20/05/2022", "as_of").is_err());
+        assert!(parse_date("0000-01-01", "as_of").is_err());
     }
 }

@@ -12,4 +12,5 @@ mod helpers;
 mod idempotency;
 mod live;
 mod reads;
+mod stored_dates;
 mod writes;

@@ -9,8 +9,9 @@
 //! - at least one GCM objective: the tracker exists to follow the Compact, and a commitment that
 //!   advances none of its objectives would vanish from every objective dashboard;
 //! - no repeated objective, target or recommendation;
-//! - `made_on` defaults to the recording date and may not be after it; `due_date` may not be
-//!   before `made_on`.
+//! - `made_on` defaults to the recording date and may not be after it nor before 2016
+//!   ([`rules::EARLIEST_MADE_ON`]); `due_date` may not be before `made_on` nor more than a century
+//!   after it.
 //!
 //! The field checks are shared with [`super::revise_commitment`]: a revision follows the same
 //! rules as creation.
@@ -75,7 +76,7 @@ impl MakeCommitment {
         check_recommendations(&self.recommendation_ids, context.lookup)?;
         let today = context.today();
         let made_on = self.made_on.unwrap_or(today);
-        rules::not_in_future("made_on", made_on, today)?;
+        rules::made_on("made_on", made_on, today)?;
         check_due_date("due_date", self.due_date, made_on)?;
         if let Some(indicator) = &self.indicator {
             check_indicator(indicator)?;
@@ -142,7 +143,8 @@ pub(crate) fn check_recommendations(
     rules::no_duplicates("recommendation_ids", recommendations)
 }
 
-/// `due_date` may not be before `made_on`; `field` is the one the request changed.
+/// `due_date` may not be before `made_on`, nor more than a century after it; `field` is the one
+/// the request changed.
 pub(crate) fn check_due_date(
     field: &str,
     due_date: Option<Date>,
@@ -154,7 +156,8 @@ pub(crate) fn check_due_date(
             due_date,
             made_on,
         }),
-        _ => Ok(()),
+        Some(due_date) => rules::due_within_reach(field, due_date, made_on),
+        None => Ok(()),
     }
 }
 

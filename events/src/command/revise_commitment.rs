@@ -62,7 +62,7 @@ impl ReviseCommitment {
             check_indicator(indicator)?;
         }
         if let Some(made_on) = changes.made_on {
-            rules::not_in_future("made_on", made_on, context.today())?;
+            rules::made_on("made_on", made_on, context.today())?;
             check_made_on_before_progress(state, made_on)?;
         }
         let made_on = changes.made_on.unwrap_or(current.made_on);
@@ -70,7 +70,11 @@ impl ReviseCommitment {
             Some(due_date) => ("due_date", due_date),
             None => ("made_on", current.due_date),
         };
-        check_due_date(due_field, due_date, made_on)?;
+        // Only dates the revision touches are checked: a commitment stored before a rule existed
+        // must still take a revision that corrects something else.
+        if changes.made_on.is_some() || changes.due_date.is_some() {
+            check_due_date(due_field, due_date, made_on)?;
+        }
 
         let changed = only_changed(changes, current);
         if changed.is_empty() {

@@ -206,6 +206,41 @@ fn a_due_date_before_made_on_is_refused() {
 }
 
 #[test]
+fn a_commitment_made_before_2016_or_in_year_zero_is_refused() {
+    for made_on in [
+        date!(2015 - 12 - 31),
+        date!(0000 - 01 - 01),
+        date!(-0001 - 01 - 01),
+    ] {
+        when_made(MakeCommitment {
+            made_on: Some(made_on),
+            due_date: None,
+            ..command()
+        })
+        .then_error(DomainError::DateOutOfRange {
+            field: "made_on".to_owned(),
+            date: made_on,
+            earliest: date!(2016 - 01 - 01),
+            latest: NOW.date(),
+        });
+    }
+}
+
+#[test]
+fn a_due_date_more_than_a_century_after_made_on_is_refused() {
+    when_made(MakeCommitment {
+        due_date: Some(date!(9999 - 12 - 31)),
+        ..command()
+    })
+    .then_error(DomainError::DateOutOfRange {
+        field: "due_date".to_owned(),
+        date: date!(9999 - 12 - 31),
+        earliest: date!(2019 - 06 - 01),
+        latest: date!(2119 - 06 - 01),
+    });
+}
+
+#[test]
 fn an_indicator_without_a_unit_is_refused() {
     when_made(MakeCommitment {
         indicator: Some(Indicator {
