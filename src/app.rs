@@ -9,8 +9,9 @@ use compact_events::ids::MechanismId;
 use tokio::net::TcpListener;
 
 use crate::cli::{Cli, Command, RoleArg, ServeArgs, TokenCommand};
-use crate::http::{AppState, HttpConfig, router};
 use crate::seed::load_builtin_catalogues;
+use crate::startup::router;
+use crate::state::{AppState, HttpConfig};
 use crate::store::{AnyStore, EventStore, StoreError};
 use crate::tokens::{TokenError, TokenRole, Tokens};
 

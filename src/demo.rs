@@ -73,13 +73,12 @@ use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use uuid::Uuid;
 
 use crate::cli::DemoArgs;
-use crate::commands::role_name;
 use crate::store::{
-    AppendRequest, AppendResult, EventStore, ExpectedVersion, Metadata, NewEvent, StoreError,
+    AppendRequest, AppendResult, EventStore, ExpectedVersion, Metadata, StoreError,
 };
+use crate::write::{new_event, role_name};
 
 use self::history::{Decided, History, Params, SECRETARIAT_TOKEN};
 use self::mechanisms::MECHANISMS;
@@ -354,7 +353,8 @@ async fn append_in_order<S: EventStore>(
     }
 }
 
-/// The append for a decision, as `crate::commands::execute` builds it, with its simulated time.
+/// The append for a decision, as `crate::write::Executor::execute` builds it, with its simulated
+/// time.
 fn to_request(decided: &Decided) -> (AppendRequest, OffsetDateTime) {
     let metadata = Metadata {
         token_id: Some(decided.actor.token_id.clone()),
@@ -365,13 +365,7 @@ fn to_request(decided: &Decided) -> (AppendRequest, OffsetDateTime) {
     let events = decided
         .events
         .iter()
-        .map(|event| NewEvent {
-            event_id: Uuid::now_v7(),
-            event_type: event.event_type().to_owned(),
-            schema_version: i32::try_from(event.schema_version()).unwrap_or(i32::MAX),
-            payload: event.to_payload(),
-            metadata: metadata.clone(),
-        })
+        .map(|event| new_event(event, metadata.clone()))
         .collect();
     let request = AppendRequest {
         stream_id: decided.stream_id.clone(),

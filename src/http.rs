@@ -34,65 +34,13 @@ pub mod write;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
 use axum::routing::get;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::read_side::ReadSide;
-use crate::read_side::runner::RunnerError;
-use crate::store::AnyStore;
-use crate::store::chain_check::ChainCheck;
-use crate::tokens::Tokens;
-use error::ApiError;
-
-/// Request bodies over this size get 413 (SPEC.md).
-pub const BODY_LIMIT: usize = 1024 * 1024;
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The event store.
-    pub store: AnyStore,
-    /// API tokens.
-    pub tokens: Tokens,
-    /// The read models.
-    pub read: ReadSide,
-    /// Folded stream states for the write path.
-    pub cache: crate::commands::StateCache,
-    /// Server settings.
-    pub config: Arc<HttpConfig>,
-    /// The hash chain's status as the audit page shows it.
-    pub chain: Arc<ChainCheck>,
-}
-
-impl AppState {
-    /// The state of a server on `store`: tokens in the same database, and the read side started
-    /// (its runner keeps the read models up to date in the background).
-    pub async fn start(store: AnyStore, config: HttpConfig) -> Result<Self, RunnerError> {
-        let read = crate::read_side::runner::start(store.clone(), store.url()).await?;
-        Ok(Self {
-            tokens: Tokens::new(store.clone()),
-            store,
-            read,
-            cache: crate::commands::StateCache::default(),
-            config: Arc::new(config),
-            chain: Arc::default(),
-        })
-    }
-}
-
-/// Settings of the HTTP layer.
-#[derive(Debug, Clone, Default)]
-pub struct HttpConfig {
-    /// Reads need a token too (`--private`).
-    pub private: bool,
-}
+use crate::state::AppState;
 
 /// The request headers every write accepts (documented once).
 #[derive(Debug, utoipa::IntoParams)]
@@ -181,43 +129,16 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api().split_for_parts().1
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> axum::Router {
+/// The API's routes, `/openapi.json` among them, for [`crate::startup::router`] to serve beside
+/// the dashboard's.
+pub fn router() -> axum::Router<AppState> {
     let (router, openapi) = api().split_for_parts();
     let openapi = Arc::new(openapi);
-    let request_id = HeaderName::from_static("x-request-id");
-    router
-        .merge(crate::web::router())
-        .route(
-            "/openapi.json",
-            get(move || {
-                let openapi = Arc::clone(&openapi);
-                async move { Json(openapi) }
-            }),
-        )
-        .fallback(|| async { ApiError::NotFound("no such route".into()) })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(error::log_server_errors))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-                let matched = request
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map(axum::extract::MatchedPath::as_str);
-                let request_id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok());
-                tracing::info_span!(
-                    "request",
-                    method = %request.method(),
-                    route = matched,
-                    request_id,
-                )
-            }),
-        )
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
-        .with_state(state)
+    router.route(
+        "/openapi.json",
+        get(move || {
+            let openapi = Arc::clone(&openapi);
+            async move { Json(openapi) }
+        }),
+    )
 }

@@ -9,13 +9,17 @@
 
 pub mod app;
 pub mod cli;
-pub mod commands;
+pub mod csv;
 pub mod demo;
 pub mod http;
 pub mod read_side;
 pub mod seed;
+pub mod startup;
+pub mod state;
 pub mod store;
+pub mod stream;
 pub mod telemetry;
 pub mod tokens;
 pub mod transfer;
 pub mod web;
+pub mod write;

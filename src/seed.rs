@@ -13,11 +13,11 @@ use compact_events::context::Actor;
 use compact_events::decider::Decider;
 use compact_events::event::Event;
 use compact_events::stream::StreamId;
-use serde_json::Map;
 
-use crate::commands::{Prefetched, StateCache, WriteContext, execute};
-use crate::http::error::ApiError;
+use compact_events::error::DomainError;
+
 use crate::store::EventStore;
+use crate::write::{Executor, Prefetched, WriteContext, WriteError, WriteRequest};
 
 /// How many catalogue streams were written and how many were already there.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -29,11 +29,14 @@ pub struct SeedReport {
 }
 
 /// Appends every built-in catalogue that the store does not hold yet.
-pub async fn load_builtin_catalogues<S: EventStore>(store: &S) -> Result<SeedReport, ApiError> {
+pub async fn load_builtin_catalogues<S: EventStore + Clone>(
+    store: &S,
+) -> Result<SeedReport, WriteError> {
+    let executor = Executor::new(store.clone());
     let mut report = SeedReport::default();
     let gcm = Catalogue::GcmObjectives.info();
     let sdg = Catalogue::SdgTargets.info();
-    seed_one::<CatalogueState, _>(store, StreamId::GcmObjectives, &mut report, || {
+    seed_one::<CatalogueState, _>(&executor, StreamId::GcmObjectives, &mut report, || {
         CatalogueCommand::LoadGcmObjectives {
             version: gcm.version.clone(),
             source: gcm.source.clone(),
@@ -41,7 +44,7 @@ pub async fn load_builtin_catalogues<S: EventStore>(store: &S) -> Result<SeedRep
         }
     })
     .await?;
-    seed_one::<CatalogueState, _>(store, StreamId::SdgTargets, &mut report, || {
+    seed_one::<CatalogueState, _>(&executor, StreamId::SdgTargets, &mut report, || {
         CatalogueCommand::LoadSdgTargets {
             version: sdg.version.clone(),
             source: sdg.source.clone(),
@@ -51,7 +54,7 @@ pub async fn load_builtin_catalogues<S: EventStore>(store: &S) -> Result<SeedRep
     .await?;
     for recommendation in catalogue::grcp7_recommendations() {
         let stream = StreamId::Recommendation(recommendation.id.clone());
-        seed_one::<RecommendationState, _>(store, stream, &mut report, || AddRecommendation {
+        seed_one::<RecommendationState, _>(&executor, stream, &mut report, || AddRecommendation {
             id: recommendation.id.clone(),
             text: recommendation.text.clone(),
             theme: recommendation.theme.clone(),
@@ -61,7 +64,7 @@ pub async fn load_builtin_catalogues<S: EventStore>(store: &S) -> Result<SeedRep
     }
     for review_point in catalogue::review_points() {
         let stream = StreamId::ReviewPoint(review_point.id.clone());
-        seed_one::<ReviewPointState, _>(store, stream, &mut report, || AddReviewPoint {
+        seed_one::<ReviewPointState, _>(&executor, stream, &mut report, || AddReviewPoint {
             review_point: review_point.clone(),
         })
         .await?;
@@ -70,11 +73,11 @@ pub async fn load_builtin_catalogues<S: EventStore>(store: &S) -> Result<SeedRep
 }
 
 async fn seed_one<D, S>(
-    store: &S,
+    executor: &Executor<S>,
     stream: StreamId,
     report: &mut SeedReport,
     command: impl Fn() -> D::Command,
-) -> Result<(), ApiError>
+) -> Result<(), WriteError>
 where
     D: Decider + Clone + Send + Sync + 'static,
     D::Event: TryFrom<Event> + Into<Event> + Clone,
@@ -87,20 +90,18 @@ where
         idempotency: None,
     };
     let id = stream.to_string();
-    let result = execute::<D, S>(
-        store,
-        &StateCache::default(),
-        &stream,
-        &id,
-        &write,
-        &Prefetched::default(),
-        |_| Ok(command()),
-        |_| Map::new(),
-    )
-    .await;
+    let result = executor
+        .execute(WriteRequest::<D, _>::new(
+            stream,
+            id,
+            &write,
+            &Prefetched::default(),
+            |_| Ok(command()),
+        ))
+        .await;
     match result {
         Ok(_) => report.created += 1,
-        Err(ApiError::Conflict(_)) => report.existing += 1,
+        Err(WriteError::Domain(DomainError::AlreadyExists { .. })) => report.existing += 1,
         Err(other) => return Err(other),
     }
     Ok(())

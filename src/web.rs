@@ -5,7 +5,7 @@
 //! (`lang`), so any view can be shared as a link. Charts are SVG drawn on the server with plotters;
 //! each chart sits beside a table holding the same numbers, which is also its text alternative.
 //! Reporters sign in with their API token to log progress or revise a commitment through forms;
-//! those writes go through [`crate::commands::execute`] exactly like the API's.
+//! those writes go through [`crate::write::Executor::execute`] exactly like the API's.
 //!
 //! # Layout
 //!
@@ -14,7 +14,6 @@
 //! - [`i18n`]: language negotiation and the user-interface strings of each language;
 //! - [`view`]: the [`view::Page`] extractor (language, clocks, session) and the shared layout;
 //! - [`charts`]: the SVG charts;
-//! - [`csv`]: CSV downloads of the tables (commitment lists reuse the API's own CSV);
 //! - [`tables`]: rows of the tables several pages share (tallies, commitments, events);
 //! - one module per page: [`overview`] (`/`), [`groups`] (`/objectives/{n}`,
 //!   `/sdg-targets/{code}`, `/mechanisms/{id}`), [`commitment`] (`/commitments/{id}`),
@@ -26,7 +25,6 @@ pub mod audit;
 pub mod changes;
 pub mod charts;
 pub mod commitment;
-pub mod csv;
 pub mod error;
 pub mod forms;
 pub mod groups;
@@ -43,7 +41,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::http::AppState;
+use crate::state::AppState;
 use session::Sessions;
 
 /// The dashboard's stylesheet, compiled into the binary: no CDN, no external fonts.

@@ -7,7 +7,14 @@
 //!   made over 12 months ago.
 
 use serde::{Deserialize, Serialize};
-use time::Date;
+use time::{Date, OffsetDateTime, UtcOffset};
+
+/// The day freshness is judged on: the earlier of the effective date asked about and the day
+/// (in UTC, whatever offset the caller wrote `known_at` in) of what is known. Every view computes
+/// it here, so routes and pages asked the same question cannot disagree by a day.
+pub fn reference_day(as_of: Date, known_at: OffsetDateTime) -> Date {
+    as_of.min(known_at.to_offset(UtcOffset::UTC).date())
+}
 
 /// How recently a commitment was reported on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -63,6 +70,22 @@ pub fn months_before(date: Date, months: u32) -> Date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_reference_day_is_the_earlier_clock_in_utc() {
+        use time::macros::{date, datetime};
+        let as_of = date!(2022 - 05 - 20);
+        assert_eq!(reference_day(as_of, datetime!(2023-01-01 0:00 UTC)), as_of);
+        assert_eq!(
+            reference_day(as_of, datetime!(2022-05-19 23:30 UTC)),
+            date!(2022 - 05 - 19)
+        );
+        // 00:30 on the 19th at +05:00 is still the 18th in UTC.
+        assert_eq!(
+            reference_day(as_of, datetime!(2022-05-19 0:30 +5)),
+            date!(2022 - 05 - 18)
+        );
+    }
+
     use super::*;
     use time::macros::date;
 

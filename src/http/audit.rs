@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
+use crate::state::AppState;
 use crate::store::{EventStore, VerifyReport};
 
 /// The result of walking the hash chain, as documented.

@@ -8,8 +8,8 @@ use axum::http::{header, request::Parts};
 use compact_events::context::{Actor, Role};
 use compact_events::ids::MechanismId;
 
-use super::AppState;
 use super::error::ApiError;
+use crate::state::AppState;
 use crate::tokens::{PresentedToken, TokenError, TokenRole};
 
 /// A caller with a valid token.
@@ -32,16 +32,7 @@ impl Caller {
 
     /// Admins, or a reporter of `mechanism` (403 otherwise).
     pub fn require_writer_for(&self, mechanism: &MechanismId) -> Result<(), ApiError> {
-        match &self.actor.role {
-            Role::Admin => Ok(()),
-            Role::Reporter { mechanism: own } if own == mechanism => Ok(()),
-            Role::Reporter { mechanism: own } => Err(ApiError::Forbidden(format!(
-                "this reporter token writes for {own}, not for {mechanism}"
-            ))),
-            Role::Reviewer | Role::System => Err(ApiError::Forbidden(
-                "only an admin or a reporter of the mechanism may do this".into(),
-            )),
-        }
+        crate::write::may_write_for(&self.actor, mechanism).map_err(ApiError::from)
     }
 
     /// Admins or reporters of any mechanism (403 for reviewers), before the mechanism is known.

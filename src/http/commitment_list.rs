@@ -3,20 +3,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use compact_events::ids::{MechanismId, ObjectiveNumber, SdgTargetCode};
 use compact_projections::query::{self, CommitmentRow, Filter};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
 use super::extract::ApiQuery;
 use super::progress::ClockView;
 use super::read_clock::{ClockParams, resolve};
-use crate::web::csv::quote;
+use crate::state::AppState;
 
 /// The largest page.
 const MAX_LIMIT: i64 = 500;
@@ -214,7 +212,7 @@ pub async fn list_commitments(
         let rows = query::commitments(&db, &clock, &filter, after.as_deref(), i64::MAX)
             .await
             .map_err(ApiError::internal)?;
-        return Ok(csv_response(rows));
+        return Ok(crate::csv::commitments(rows).into_response("commitments.csv"));
     }
     let limit = params.limit.unwrap_or(50);
     if !(1..=MAX_LIMIT).contains(&limit) {
@@ -256,44 +254,6 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
     String::from_utf8(bytes).map_err(|_| invalid())
 }
 
-fn csv_response(rows: Vec<CommitmentRow>) -> Response {
-    let mut csv = String::from(
-        "id,mechanism_id,title,made_on,due_date,gcm_objectives,sdg_targets,recommendation_ids,status,percent_complete,last_report_on,freshness\n",
-    );
-    for row in rows {
-        let objectives: Vec<String> = row.gcm_objectives.iter().map(ToString::to_string).collect();
-        let fields = [
-            row.id,
-            row.mechanism_id,
-            row.title,
-            row.made_on.to_string(),
-            row.due_date.map(|d| d.to_string()).unwrap_or_default(),
-            objectives.join(" "),
-            row.sdg_targets.join(" "),
-            row.recommendation_ids.join(" "),
-            row.status,
-            row.percent.map(|p| p.to_string()).unwrap_or_default(),
-            row.last_report_on
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            row.freshness.as_str().to_owned(),
-        ];
-        let line: Vec<String> = fields.iter().map(|field| quote(field)).collect();
-        csv.push_str(&line.join(","));
-        csv.push('\n');
-    }
-    let mut response = csv.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    response.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"commitments.csv\""),
-    );
-    response
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,13 +265,5 @@ mod tests {
         for bad in ["x", "zz", "abc"] {
             assert!(decode_cursor(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(quote("plain"), "plain");
-        assert_eq!(quote("a, b"), "\"a, b\"");
-        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(quote("=SUM(A1)"), "'=SUM(A1)");
     }
 }

@@ -12,7 +12,7 @@ use axum::extract::State;
 use compact_events::commitment::{CommitmentState, ProgressUpdate, Validation};
 use compact_events::decider::Decider;
 use compact_events::event::commitment::{CommitmentEvent, Indicator};
-use compact_events::freshness::Freshness;
+use compact_events::freshness::{self, Freshness};
 use compact_events::ids::{
     CommitmentId, MechanismId, ObjectiveNumber, RecommendationId, SdgTargetCode,
 };
@@ -21,13 +21,13 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
 use super::extract::{ApiPath, ApiQuery};
 use super::views::EventView;
-use crate::commands::decode_all;
-use crate::store::{EventStore, RecordedEvent};
+use crate::state::AppState;
+use crate::store::EventStore;
+use crate::stream::{decode_all, latest_report_recorded_on, report_recording_times};
 
 /// The two clocks of a read.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -166,22 +166,13 @@ pub async fn get_commitment(
     if !commitment_state.exists_as_of(as_of) {
         return Err(not_found());
     }
-    let recorded_at = progress_recording_times(&recorded, &events);
+    let recorded_at = report_recording_times(&recorded, &events);
     let validated_only = clocks.validated_only;
     let status = commitment_state
         .status_as_of(as_of, validated_only)
         .map_or("planned", |status| status.as_str());
-    // Freshness is judged on the day asked about: the earlier of the two clocks, counting only
-    // the reports recorded by then.
-    let reference_day = as_of.min(known_at.date());
-    let latest_recorded = commitment_state
-        .updates
-        .iter()
-        .filter(|update| update.retraction.is_none())
-        .filter_map(|update| recorded_at.get(&update.report.seq))
-        .map(|at| at.date())
-        .filter(|day| *day <= reference_day)
-        .max();
+    let reference_day = freshness::reference_day(as_of, known_at);
+    let latest_recorded = latest_report_recorded_on(&commitment_state, &recorded_at, reference_day);
     Ok(Json(CommitmentView {
         id,
         mechanism_id: commitment.mechanism_id.clone(),
@@ -245,20 +236,6 @@ pub async fn get_history(
     Ok(Json(History {
         events: recorded.iter().map(EventView::from).collect(),
     }))
-}
-
-fn progress_recording_times(
-    recorded: &[RecordedEvent],
-    events: &[CommitmentEvent],
-) -> HashMap<u32, OffsetDateTime> {
-    recorded
-        .iter()
-        .zip(events)
-        .filter_map(|(stored, event)| match event {
-            CommitmentEvent::ProgressReported(report) => Some((report.seq, stored.recorded_at)),
-            _ => None,
-        })
-        .collect()
 }
 
 fn update_view(update: &ProgressUpdate, recorded_at: &HashMap<u32, OffsetDateTime>) -> UpdateView {

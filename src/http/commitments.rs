@@ -1,6 +1,6 @@
 //! The commitment write routes (SPEC.md "HTTP API"): make, revise, report progress, retract,
 //! validate, withdraw. Each authorizes, parses, and hands a domain command to
-//! [`crate::commands::execute`].
+//! [`crate::write::Executor::execute`].
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -26,12 +26,12 @@ use serde_json::{Map, Value};
 use time::Date;
 use uuid::Uuid;
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, WriteProblems};
 use super::extract::{ApiJson, ApiPath};
 use super::write::{WriteResponse, created, write_context};
-use crate::commands::{Prefetched, WriteContext, execute};
+use crate::state::AppState;
+use crate::write::{Prefetched, WriteContext, WriteError, WriteRequest, Written, may_write_for};
 
 /// A measurable indicator.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -443,9 +443,9 @@ async fn write_as_writer(
 
 /// A reporter may write only its own mechanism's commitments. A missing commitment is left to the
 /// domain, which answers 404.
-fn authorize(caller: &Caller, state: &CommitmentState) -> Result<(), ApiError> {
+fn authorize(caller: &Caller, state: &CommitmentState) -> Result<(), WriteError> {
     match &state.commitment {
-        Some(commitment) => caller.require_writer_for(&commitment.mechanism_id),
+        Some(commitment) => may_write_for(&caller.actor, &commitment.mechanism_id),
         None => Ok(()),
     }
 }
@@ -455,19 +455,20 @@ async fn run(
     commitment_id: CommitmentId,
     write: &WriteContext,
     lookup: &Prefetched,
-    command: impl Fn(&CommitmentState) -> Result<CommitmentCommand, ApiError>,
-) -> Result<crate::commands::Written, ApiError> {
-    execute::<CommitmentState, _>(
-        &state.store,
-        &state.cache,
-        &StreamId::Commitment(commitment_id),
-        &commitment_id.to_string(),
-        write,
-        lookup,
-        command,
-        describe,
-    )
-    .await
+    command: impl Fn(&CommitmentState) -> Result<CommitmentCommand, WriteError>,
+) -> Result<Written, ApiError> {
+    let written = state
+        .executor
+        .execute(WriteRequest {
+            stream: StreamId::Commitment(commitment_id),
+            id: commitment_id.to_string(),
+            context: write,
+            lookup,
+            command,
+            describe,
+        })
+        .await?;
+    Ok(written)
 }
 
 /// Adds `seq` to the answer of a progress update.

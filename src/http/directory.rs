@@ -10,12 +10,12 @@ use compact_projections::query::{self, Filter, GroupBy, Tally};
 use serde::Serialize;
 use time::Date;
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
 use super::extract::{ApiPath, ApiQuery};
 use super::progress::{ClockView, TallyView};
 use super::read_clock::{ClockParams, resolve};
+use crate::state::AppState;
 
 /// A mechanism with its commitments.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -14,7 +14,10 @@ use axum::response::{IntoResponse, Response};
 use problem_details::ProblemDetails;
 use serde::Serialize;
 
+use compact_events::error::{DomainError, ErrorKind};
+
 use crate::store::StoreError;
+use crate::write::WriteError;
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
@@ -238,6 +241,37 @@ impl From<StoreError> for ApiError {
             other @ (StoreError::Corrupt { .. }
             | StoreError::Database(_)
             | StoreError::Migrate(_)) => Self::internal(other),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error.kind() {
+            ErrorKind::Invalid => Self::Unprocessable {
+                field: error.field(),
+                detail: error.to_string(),
+            },
+            ErrorKind::Conflict => Self::Conflict(error.to_string()),
+            ErrorKind::NotFound => Self::NotFound(error.to_string()),
+        }
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> Self {
+        match error {
+            WriteError::Domain(error) => error.into(),
+            WriteError::Forbidden(detail) => Self::Forbidden(detail),
+            WriteError::VersionMismatch { current_version } => {
+                Self::PreconditionFailed { current_version }
+            }
+            WriteError::IdempotencyKeyReused => Self::Unprocessable {
+                field: None,
+                detail: error.to_string(),
+            },
+            WriteError::TooContended { .. } => Self::Conflict(error.to_string()),
+            WriteError::Store(error) => error.into(),
         }
     }
 }

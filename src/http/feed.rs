@@ -12,11 +12,11 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
 use super::extract::ApiQuery;
 use super::views::EventView;
+use crate::state::AppState;
 use crate::store::{AnyStore, EventStore, Subscription};
 
 /// The most events one page returns.

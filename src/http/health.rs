@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
 
-use super::AppState;
 use super::error::{ApiError, Problem};
+use crate::state::AppState;
 use crate::store::EventStore;
 
 /// Liveness.

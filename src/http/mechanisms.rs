@@ -8,14 +8,13 @@ use compact_events::event::mechanism::MechanismKind;
 use compact_events::ids::MechanismId;
 use compact_events::stream::StreamId;
 use serde::Deserialize;
-use serde_json::Map;
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, WriteProblems};
 use super::extract::ApiJson;
 use super::write::{WriteResponse, created, write_context};
-use crate::commands::{Prefetched, execute};
+use crate::state::AppState;
+use crate::write::{Prefetched, WriteRequest};
 
 /// A mechanism to register.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -62,23 +61,22 @@ pub async fn create_mechanism(
         region,
     } = body.value;
     let stream = StreamId::Mechanism(id.clone());
-    let written = execute::<MechanismState, _>(
-        &state.store,
-        &state.cache,
-        &stream,
-        id.as_str(),
-        &write,
-        &Prefetched::default(),
-        |_| {
-            Ok(RegisterMechanism {
-                id: id.clone(),
-                name: name.clone(),
-                kind,
-                region: region.clone(),
-            })
-        },
-        |_| Map::new(),
-    )
-    .await?;
+    let written = state
+        .executor
+        .execute(WriteRequest::<MechanismState, _>::new(
+            stream,
+            id.as_str(),
+            &write,
+            &Prefetched::default(),
+            |_| {
+                Ok(RegisterMechanism {
+                    id: id.clone(),
+                    name: name.clone(),
+                    kind,
+                    region: region.clone(),
+                })
+            },
+        ))
+        .await?;
     Ok(created(written, Some(format!("/v1/mechanisms/{id}"))))
 }

@@ -13,11 +13,11 @@ use compact_projections::query::{self, Clock, Filter, GroupBy, Tally};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
-use super::AppState;
 use super::auth::Reader;
 use super::error::{ApiError, ReadProblems};
 use super::extract::ApiQuery;
 use super::read_clock::{ClockParams, resolve};
+use crate::state::AppState;
 
 /// Filters and clocks of the progress reads.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]

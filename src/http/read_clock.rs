@@ -11,8 +11,8 @@ use compact_projections::query::Clock;
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use super::AppState;
 use super::error::ApiError;
+use crate::state::AppState;
 use crate::store::EventStore;
 
 /// The longest a read waits for the read models to catch up.
@@ -64,15 +64,13 @@ pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, Ap
         None => newest,
     };
     let as_of = params.as_of.unwrap_or(now.date());
-    let known_day = params
-        .known_at
-        .unwrap_or(now)
-        .to_offset(time::UtcOffset::UTC)
-        .date();
     Ok(Clock {
         as_of,
         known,
-        reference_day: as_of.min(known_day),
+        reference_day: compact_events::freshness::reference_day(
+            as_of,
+            params.known_at.unwrap_or(now),
+        ),
         basis: Basis::from_validated_only(params.validated_only),
         latest: params.known_at.is_none(),
     })

@@ -8,14 +8,13 @@ use compact_events::command::add_recommendation::{AddRecommendation, Recommendat
 use compact_events::ids::RecommendationId;
 use compact_events::stream::StreamId;
 use serde::Deserialize;
-use serde_json::Map;
 
-use super::AppState;
 use super::auth::Caller;
 use super::error::{ApiError, WriteProblems};
 use super::extract::ApiJson;
 use super::write::{WriteResponse, created, write_context};
-use crate::commands::{Prefetched, execute};
+use crate::state::AppState;
+use crate::write::{Prefetched, WriteRequest};
 
 /// A recommendation to add.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -60,23 +59,22 @@ pub async fn create_recommendation(
         source,
     } = body.value;
     let stream = StreamId::Recommendation(id.clone());
-    let written = execute::<RecommendationState, _>(
-        &state.store,
-        &state.cache,
-        &stream,
-        id.as_str(),
-        &write,
-        &Prefetched::default(),
-        |_| {
-            Ok(AddRecommendation {
-                id: id.clone(),
-                text: text.clone(),
-                theme: theme.clone(),
-                source: source.clone(),
-            })
-        },
-        |_| Map::new(),
-    )
-    .await?;
+    let written = state
+        .executor
+        .execute(WriteRequest::<RecommendationState, _>::new(
+            stream,
+            id.as_str(),
+            &write,
+            &Prefetched::default(),
+            |_| {
+                Ok(AddRecommendation {
+                    id: id.clone(),
+                    text: text.clone(),
+                    theme: theme.clone(),
+                    source: source.clone(),
+                })
+            },
+        ))
+        .await?;
     Ok(created(written, Some(format!("/v1/recommendations/{id}"))))
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::auth::Caller;
 use super::error::ApiError;
 use super::extract::{idempotency_key, if_match, request_id};
-use crate::commands::{IdempotencyKey, WriteContext, Written};
+use crate::write::{IdempotencyKey, WriteContext, Written};
 
 /// The body of a successful write.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -12,7 +12,7 @@ use axum::response::{Html, Response};
 use super::error::WebError;
 use super::tables::{EventLine, events_csv as feed_csv};
 use super::view::{Layout, Page, format_time};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::EventStore;
 
 /// Events per page.

@@ -16,10 +16,10 @@ use compact_events::ids::{MechanismId, ObjectiveNumber};
 use compact_projections::query::{self, Change, Clock, Filter, MoveCounts, Moves, ReviewPointRow};
 use time::{Date, OffsetDateTime};
 
-use super::csv::Csv;
 use super::error::WebError;
 use super::view::{Known, Layout, Page, end_of_day, parse_date};
-use crate::http::AppState;
+use crate::csv::Csv;
+use crate::state::AppState;
 
 /// Commitments listed per page. Between two reviews at a million events some 30,000 moved; each
 /// line carries its reports, so a page of 100 stays around 80 KB.

@@ -31,14 +31,14 @@ use compact_projections::query;
 use time::{Date, OffsetDateTime};
 
 use super::charts::{self, Report};
-use super::csv::Csv;
 use super::error::WebError;
 use super::i18n::STATUSES;
 use super::tables::{StatusKey, status_keys};
 use super::view::{Layout, Page, format_time};
-use crate::commands::decode_all;
-use crate::http::AppState;
+use crate::csv::Csv;
+use crate::state::AppState;
 use crate::store::{EventStore, RecordedEvent};
+use crate::stream::{decode_all, latest_report_recorded_on, report_recording_times};
 use trail::{TrailRow, trail};
 pub use trail::{indicator_text, objective_list, target_list};
 
@@ -181,10 +181,6 @@ pub async fn page(
         return Err(WebError::not_found(format!("no commitment {id}")));
     };
     let as_of = page.as_of_or_today();
-    let known_day = page
-        .known_at()
-        .unwrap_or_else(OffsetDateTime::now_utc)
-        .date();
     let commitment_state = &loaded.state;
     let exists = commitment_state.exists_as_of(as_of);
     let status = commitment_state
@@ -192,17 +188,11 @@ pub async fn page(
         .unwrap_or(CommitmentStatus::Planned)
         .as_str();
     let recorded_at = recording_times(&loaded);
-    // Freshness is judged on the earlier of the two clocks, from the reports recorded by then
-    // (ARCHITECTURE.md "Reporting freshness"), as the API does.
-    let reference_day = as_of.min(known_day);
-    let latest_recorded = commitment_state
-        .updates
-        .iter()
-        .filter(|update| update.retraction.is_none())
-        .filter_map(|update| recorded_at.get(&update.report.seq))
-        .map(|at| at.date())
-        .filter(|day| *day <= reference_day)
-        .max();
+    let reference_day = compact_events::freshness::reference_day(
+        as_of,
+        page.known_at().unwrap_or_else(OffsetDateTime::now_utc),
+    );
+    let latest_recorded = latest_report_recorded_on(commitment_state, &recorded_at, reference_day);
     let freshness = Freshness::of(latest_recorded, commitment.made_on, reference_day);
     let mechanism = query::mechanisms(
         &state.read.db(),
@@ -349,15 +339,7 @@ pub async fn events_csv(
 
 /// When each progress update was recorded, by `seq`.
 fn recording_times(loaded: &Loaded) -> HashMap<u32, OffsetDateTime> {
-    loaded
-        .recorded
-        .iter()
-        .zip(&loaded.events)
-        .filter_map(|(stored, event)| match event {
-            CommitmentEvent::ProgressReported(report) => Some((report.seq, stored.recorded_at)),
-            _ => None,
-        })
-        .collect()
+    report_recording_times(&loaded.recorded, &loaded.events)
 }
 
 fn update_row(

@@ -4,7 +4,7 @@
 //! A form is turned into the same JSON body the API takes and parsed with the API's own request
 //! types ([`crate::http::commitments::CreateProgress`],
 //! [`crate::http::commitments::CreateRevision`]), then decided by the domain through
-//! [`crate::commands::execute`] with the signed-in token as the actor. So the rules, the events
+//! [`crate::write::Executor::execute`] with the signed-in token as the actor. So the rules, the events
 //! and the messages are the API's: a 422 names its field, and the form shows the message beside
 //! that input and appends nothing.
 //!
@@ -14,7 +14,7 @@
 //! # Layout
 //!
 //! - this module: reading a form, its messages, and the write they share (authorization,
-//!   `Idempotency-Key`, [`crate::commands::execute`]);
+//!   `Idempotency-Key`, [`crate::write::Executor::execute`]);
 //! - [`progress`]: the progress form; [`revision`]: the revision form.
 
 pub mod progress;
@@ -34,11 +34,13 @@ use sha2::{Digest, Sha256};
 use super::commitment::Loaded;
 use super::error::WebError;
 use super::session::{Writer, random_hex};
-use crate::commands::{IdempotencyKey, Prefetched, WriteContext, Written, execute};
-use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::http::extract::request_id;
+use crate::state::AppState;
 use crate::store::canonical::canonical_json;
+use crate::write::{
+    IdempotencyKey, Prefetched, WriteContext, WriteError, WriteRequest, Written, may_write_for,
+};
 
 /// A submitted form's fields, in order (repeated names kept, e.g. checkboxes).
 #[derive(Debug, Default)]
@@ -102,37 +104,49 @@ impl FormErrors {
         self.general.is_some() || !self.fields.is_empty()
     }
 
-    /// The messages of an API error: a 422 naming a field of this form goes beside it, anything
-    /// else above the form.
-    fn from_api(error: ApiError, form_fields: &[&str]) -> Self {
-        match error {
-            ApiError::Unprocessable {
-                field: Some(field),
-                detail,
-            } => {
-                // `evidence_urls[2]` belongs to the `evidence_urls` input.
-                let base = field
-                    .split(['[', '.'])
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                if form_fields.contains(&base.as_str()) {
-                    Self {
-                        fields: vec![(base, detail)],
-                        general: None,
-                    }
-                } else {
-                    Self {
-                        fields: Vec::new(),
-                        general: Some(detail),
-                    }
-                }
-            }
-            other => Self {
+    /// The messages of a refused form: a message naming a field of this form goes beside it,
+    /// anything else above the form.
+    fn from_refusal(refused: Refused, form_fields: &[&str]) -> Self {
+        let (field, detail) = match refused {
+            Refused::Unparsed { field, detail } => (field, detail),
+            Refused::Write(WriteError::Domain(error)) => (error.field(), error.to_string()),
+            Refused::Write(other) => (None, other.to_string()),
+        };
+        // `evidence_urls[2]` belongs to the `evidence_urls` input.
+        let base = field
+            .as_deref()
+            .and_then(|field| field.split(['[', '.']).next())
+            .filter(|base| form_fields.contains(base));
+        match base {
+            Some(base) => Self {
+                fields: vec![(base.to_owned(), detail)],
+                general: None,
+            },
+            None => Self {
                 fields: Vec::new(),
-                general: Some(other.to_string()),
+                general: Some(detail),
             },
         }
+    }
+}
+
+/// Why a form's write did not happen.
+#[derive(Debug)]
+pub(super) enum Refused {
+    /// The form's fields do not make a valid request body.
+    Unparsed {
+        /// The offending field, if one is to blame.
+        field: Option<String>,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The write path refused the command, or failed.
+    Write(WriteError),
+}
+
+impl From<WriteError> for Refused {
+    fn from(error: WriteError) -> Self {
+        Self::Write(error)
     }
 }
 
@@ -151,19 +165,20 @@ pub(super) fn writable<'a>(
     Ok(commitment)
 }
 
-/// The form's messages for a refused write; server failures stay errors.
-pub(super) fn rejected(error: ApiError, form_fields: &[&str]) -> Result<FormErrors, WebError> {
-    match error {
-        ApiError::Internal(_) | ApiError::Unavailable { .. } => Err(error.into()),
-        other => Ok(FormErrors::from_api(other, form_fields)),
+/// The form's messages for a refused write; failures of the store stay errors (a 500 or 503
+/// page, as the API would answer).
+pub(super) fn rejected(refused: Refused, form_fields: &[&str]) -> Result<FormErrors, WebError> {
+    match refused {
+        Refused::Write(WriteError::Store(error)) => Err(ApiError::from(error).into()),
+        other => Ok(FormErrors::from_refusal(other, form_fields)),
     }
 }
 
 /// Parses a body with the API's request type, naming the offending field as the API does.
-pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, ApiError> {
+pub(super) fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refused> {
     serde_path_to_error::deserialize(body).map_err(|error| {
         let path = error.path().to_string();
-        ApiError::Unprocessable {
+        Refused::Unparsed {
             field: (path != ".").then_some(path),
             detail: error.inner().to_string(),
         }
@@ -177,25 +192,23 @@ pub(super) async fn run(
     loaded: &Loaded,
     write: &WriteContext,
     lookup: &Prefetched,
-    command: impl Fn(&CommitmentState) -> Result<CommitmentCommand, ApiError>,
-) -> Result<Written, ApiError> {
-    execute::<CommitmentState, _>(
-        &state.store,
-        &state.cache,
-        &StreamId::Commitment(loaded.id),
-        &loaded.id.to_string(),
+    command: impl Fn(&CommitmentState) -> Result<CommitmentCommand, WriteError>,
+) -> Result<Written, Refused> {
+    let request = WriteRequest::new(
+        StreamId::Commitment(loaded.id),
+        loaded.id.to_string(),
         write,
         lookup,
-        |commitment| {
+        |commitment: &CommitmentState| {
             // The mechanism cannot change, but check on the state decided on, as the API does.
             if let Some(made) = &commitment.commitment {
-                writer.caller.require_writer_for(&made.mechanism_id)?;
+                may_write_for(&writer.caller.actor, &made.mechanism_id)?;
             }
             command(commitment)
         },
-        describe,
     )
-    .await
+    .describe(describe);
+    Ok(state.executor.execute(request).await?)
 }
 
 /// Adds `seq` to the answer of a progress update (as the API's answer has it).

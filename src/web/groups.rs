@@ -14,16 +14,13 @@ use compact_events::ids::{MechanismId, ObjectiveNumber, SdgTargetCode};
 use compact_projections::query::{self, Clock, Filter, GroupBy, MechanismRow, Tally};
 
 use super::charts::{self, TimelinePoint};
-use super::csv::Csv;
 use super::error::WebError;
 use super::i18n::STATUSES;
 use super::tables::{CommitmentLine, StatusKey, TallyRow, status_keys};
 use super::view::{Layout, Page};
-use crate::http::AppState;
-use crate::http::auth::Reader;
-use crate::http::commitment_list::{Format, ListParams, StatusFilter, list_commitments};
-use crate::http::extract::ApiQuery;
+use crate::csv::Csv;
 use crate::http::progress::{Interval, period_ends};
+use crate::state::AppState;
 use time::Date;
 
 /// Commitments per page.
@@ -304,45 +301,17 @@ pub async fn timeline_csv(
 }
 
 /// `GET /commitments.csv?objective=…&sdg_target=…&mechanism=…&status=…`: a page's list of
-/// commitments, all of them, as `GET /v1/commitments?format=csv` writes it on the page's clock.
-///
-/// The API's handler is called directly: the same CSV, and it works on a `--private` server
-/// for a signed-in reporter, whose browser has a session cookie but no bearer token.
+/// commitments, all of them, on the page's clock, written as `GET /v1/commitments?format=csv`
+/// writes it ([`crate::csv::commitments`]). Served from the page's session, so it works on a
+/// `--private` server for a signed-in reporter, whose browser has no bearer token.
 pub async fn commitments_csv(
     State(state): State<AppState>,
     page: Page,
 ) -> Result<axum::response::Response, WebError> {
     let filter = query_filter(&page)?;
-    let invalid = |error: compact_events::ids::ParseError| WebError::bad_request(error.to_string());
-    let params = ListParams {
-        mechanism: filter
-            .mechanism
-            .as_deref()
-            .map(MechanismId::parse)
-            .transpose()
-            .map_err(invalid)?,
-        objective: filter
-            .objective
-            .map(|n| ObjectiveNumber::new(i64::from(n)))
-            .transpose()
-            .map_err(invalid)?,
-        sdg_target: filter
-            .sdg_target
-            .as_deref()
-            .map(SdgTargetCode::parse)
-            .transpose()
-            .map_err(invalid)?,
-        status: filter
-            .status
-            .map(|status| serde_json::from_value::<StatusFilter>(serde_json::Value::String(status)))
-            .transpose()
-            .map_err(|error| WebError::bad_request(error.to_string()))?,
-        as_of: Some(page.as_of_or_today()),
-        known_at: page.known_at(),
-        format: Some(Format::Csv),
-        ..ListParams::default()
-    };
-    Ok(list_commitments(State(state), Reader, ApiQuery(params)).await?)
+    let clock = page.clock(&state).await?;
+    let rows = query::commitments(&state.read.db(), &clock, &filter, None, i64::MAX).await?;
+    Ok(crate::csv::commitments(rows).into_response("commitments.csv"))
 }
 
 /// The filters of a CSV link's query: `sdg_target` plus those of [`user_filter`].

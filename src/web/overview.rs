@@ -16,7 +16,7 @@ use super::charts::{self, Bar};
 use super::error::WebError;
 use super::tables::{EventLine, StatusKey, TallyRow, status_keys, sum_tallies, tally_csv};
 use super::view::{Layout, Page};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::EventStore;
 
 /// How many events "recent activity" shows.

@@ -28,8 +28,8 @@ use compact_events::context::{Actor, Role};
 use super::error::{WebError, see_other};
 use super::forms::FormFields;
 use super::view::{Layout, Page, with_query};
-use crate::http::AppState;
 use crate::http::auth::Caller;
+use crate::state::AppState;
 use crate::tokens::{PresentedToken, TokenError, TokenRole};
 
 /// The name of the session cookie.

@@ -7,9 +7,9 @@ use compact_events::stream::StreamId;
 use compact_projections::query::{CommitmentRow, Tally};
 
 use super::charts::{Bar, status_color_hex};
-use super::csv::Csv;
 use super::i18n::{Messages, STATUSES};
 use super::view::{Page, format_time};
+use crate::csv::Csv;
 use crate::store::RecordedEvent;
 
 /// One row of a progress table: a group (objective, SDG target, mechanism or everything) and its

@@ -20,8 +20,8 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 use super::error::WebError;
 use super::i18n::{Messages, messages, negotiate};
 use super::session::{CurrentSession, sign_in_redirect};
-use crate::http::AppState;
 use crate::http::read_clock::{ClockParams, resolve};
+use crate::state::AppState;
 
 /// Which events a view counts: all recorded so far, or those recorded by the end of `as_of`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -15,13 +15,13 @@ use time::OffsetDateTime;
 use super::{
     FormErrors, FormFields, nonce, parse, rejected, respond, run, writable, write_context,
 };
-use crate::commands::Prefetched;
-use crate::http::AppState;
 use crate::http::commitments::CreateProgress;
+use crate::state::AppState;
 use crate::web::commitment::{Loaded, load};
 use crate::web::error::{WebError, see_other};
 use crate::web::session::{Writer, check_same_origin, writer};
 use crate::web::view::{Layout, Page};
+use crate::write::Prefetched;
 
 /// The inputs of the progress form.
 const PROGRESS_FIELDS: [&str; 6] = [

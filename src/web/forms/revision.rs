@@ -15,16 +15,16 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::{
-    FormErrors, FormFields, nonce, parse, rejected, respond, run, writable, write_context,
+    FormErrors, FormFields, Refused, nonce, parse, rejected, respond, run, writable, write_context,
 };
-use crate::commands::Prefetched;
-use crate::http::AppState;
 use crate::http::commitments::CreateRevision;
-use crate::http::error::ApiError;
+use crate::state::AppState;
 use crate::web::commitment::{Loaded, load, target_list};
 use crate::web::error::{WebError, see_other};
 use crate::web::session::{Writer, check_same_origin, writer};
 use crate::web::view::{Layout, Page};
+use crate::write::Prefetched;
+use crate::write::WriteError;
 
 /// The inputs of the revision form.
 const REVISION_FIELDS: [&str; 7] = [
@@ -132,7 +132,7 @@ pub async fn submit_revision(
             &format!("/commitments/{}", loaded.id),
             &[("recorded", "revision")],
         ))),
-        Err(ApiError::PreconditionFailed { .. }) => {
+        Err(Refused::Write(WriteError::VersionMismatch { .. })) => {
             // Show what the commitment says now, so the reporter can redo their change on it.
             let loaded = load(&state, &id, None).await?;
             let current = loaded.commitment().map(current_fields).unwrap_or_default();

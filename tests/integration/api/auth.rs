@@ -3,7 +3,7 @@
 //! right token: 201. Reads are public unless the server runs with `--private`.
 
 use axum::http::StatusCode;
-use compact_tracker::http::HttpConfig;
+use compact_tracker::state::HttpConfig;
 
 use super::helpers::{
     MECHANISM_A, MECHANISM_B, TestApp, commitment_body, progress_body, reporter_of, write_routes,

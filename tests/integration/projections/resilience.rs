@@ -5,8 +5,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use compact_projections::db::{Location, ReadDb};
-use compact_tracker::http::{AppState, HttpConfig};
 use compact_tracker::read_side::runner::rebuild;
+use compact_tracker::state::{AppState, HttpConfig};
 use compact_tracker::store::EventStore as _;
 use sqlx::Connection as _;
 use sqlx::Row as _;

@@ -31,12 +31,13 @@ use compact_events::ids::{
     CommitmentId, MechanismId, ObjectiveNumber, Percent, RecommendationId, SdgTargetCode,
 };
 use compact_events::stream::StreamId;
-use compact_tracker::commands::load;
-use compact_tracker::http::{AppState, HttpConfig, router};
 use compact_tracker::seed::load_builtin_catalogues;
+use compact_tracker::startup::router;
+use compact_tracker::state::{AppState, HttpConfig};
 use compact_tracker::store::{
     AnyStore, AppendRequest, EventStore, ExpectedVersion, Metadata, NewEvent,
 };
+use compact_tracker::stream::load;
 use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 use tokio::net::TcpListener;

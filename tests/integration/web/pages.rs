@@ -4,7 +4,7 @@
 //! posts without the session's CSRF token, or from another site, append nothing.
 
 use axum::http::StatusCode;
-use compact_tracker::http::HttpConfig;
+use compact_tracker::state::HttpConfig;
 
 use super::helpers::{MECHANISM_A, TestApp, progress_body};
 use crate::backends::SqliteBackend;

@@ -1,11 +1,11 @@
-//! CSV downloads of the dashboard's tables (SPEC.md "Web dashboard": CSV download of every
-//! table). Commitment lists are the API's own `GET /v1/commitments?format=csv` (see
-//! [`super::groups::commitments_csv`]); the tables the API has no CSV for (progress tallies,
-//! timelines, a commitment's updates and events, the feed, what moved) are written here, from
-//! the same data as the page.
+//! CSV downloads (RFC 4180), for both front ends: the API's `GET /v1/commitments?format=csv`
+//! and the dashboard's tables (SPEC.md "Web dashboard": CSV download of every table). Every
+//! cell goes through [`quote`], so every download is escaped and defused against formula
+//! injection the same way.
 
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use compact_projections::query::CommitmentRow;
 
 /// A CSV document being written: a header line, then rows (RFC 4180).
 #[derive(Debug, Default)]
@@ -53,9 +53,47 @@ impl Csv {
     }
 }
 
+/// A list of commitments, one row each, with every column of `GET /v1/commitments?format=csv`.
+pub fn commitments(rows: Vec<CommitmentRow>) -> Csv {
+    let mut csv = Csv::new(&[
+        "id",
+        "mechanism_id",
+        "title",
+        "made_on",
+        "due_date",
+        "gcm_objectives",
+        "sdg_targets",
+        "recommendation_ids",
+        "status",
+        "percent_complete",
+        "last_report_on",
+        "freshness",
+    ]);
+    for row in rows {
+        let objectives: Vec<String> = row.gcm_objectives.iter().map(ToString::to_string).collect();
+        csv.row([
+            row.id,
+            row.mechanism_id,
+            row.title,
+            row.made_on.to_string(),
+            row.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            objectives.join(" "),
+            row.sdg_targets.join(" "),
+            row.recommendation_ids.join(" "),
+            row.status,
+            row.percent.map(|p| p.to_string()).unwrap_or_default(),
+            row.last_report_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            row.freshness.as_str().to_owned(),
+        ]);
+    }
+    csv
+}
+
 /// Quotes a field holding a comma, quote or line break, and defuses a leading character that a
-/// spreadsheet would run as a formula. The API's commitments CSV uses it too.
-pub(crate) fn quote(field: &str) -> String {
+/// spreadsheet would run as a formula.
+fn quote(field: &str) -> String {
     let field = if field.starts_with(['=', '+', '-', '@']) {
         format!("'{field}")
     } else {
@@ -71,6 +109,15 @@ pub(crate) fn quote(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_is_quoted_only_when_it_must_be() {
+        assert_eq!(quote("plain"), "plain");
+        assert_eq!(quote("a, b"), "\"a, b\"");
+        assert_eq!(quote("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quote("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(quote("-1"), "'-1");
+    }
 
     #[test]
     fn fields_are_quoted_and_formulas_defused() {
