@@ -8,6 +8,7 @@
 //!   hashes), a pure function of what the database holds;
 //! - [`group_commit`]: the single writer that queues concurrent appends and commits them together;
 //! - [`sqlite`] and [`postgres`]: the two backends;
+//! - `sql`: the queries both backends run alike, written once, and the decoding of their rows;
 //! - [`subscription`]: the live tail by global position.
 //!
 //! # Guarantees (SPEC.md "Event store guarantees")
@@ -26,6 +27,7 @@ pub mod chain_check;
 pub mod group_commit;
 mod plan;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 pub mod subscription;
 

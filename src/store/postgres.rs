@@ -14,18 +14,25 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use sqlx::ConnectOptions as _;
-use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use sqlx::{PgPool, Row as _};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::{
+    PgArgumentBuffer, PgConnectOptions, PgListener, PgPoolOptions, PgRow, PgTypeInfo,
+};
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, Row as _};
 use time::OffsetDateTime;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::group_commit::{BatchWriter, GroupCommit, advance};
-use super::plan::{Head, KeyId, KeyRow, Plan, StoredIdentity};
+use super::plan::{Head, Plan, StoredIdentity};
+use super::sql::{self, ColumnError, Plain, StoredRow};
 use super::{
-    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, EventToProject, Position,
-    RecordedEvent, StoreError, StoredResponse, StreamVersion,
+    AppendRequest, AppendResult, EventStore, EventToProject, Position, RecordedEvent, StoreError,
+    StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for PostgreSQL.
@@ -91,7 +98,7 @@ impl PostgresStore {
             })
             .connect_with(options.clone())
             .await?;
-        let head = Arc::new(watch::channel(read_head(&pool).await?.position).0);
+        let head = Arc::new(watch::channel(sql::read_head(&pool).await?.position).0);
         let writer = GroupCommit::spawn(PostgresWriter { pool: writer_pool }, Arc::clone(&head));
         let url = options.to_url_lossy().to_string();
         tokio::spawn(listen_for_commits(pool.clone(), Arc::downgrade(&head)));
@@ -134,19 +141,7 @@ impl EventStore for PostgresStore {
         stream_id: &str,
         from_version: StreamVersion,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(
-            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
-                     payload, metadata, recorded_at, hash
-              from events
-              where stream_id = $1
-                and stream_version >= $2
-              order by stream_version",
-        )
-        .bind(stream_id)
-        .bind(from_version)
-        .fetch_all(&self.inner.pool)
-        .await?;
-        rows.iter().map(decode_event).collect()
+        sql::read_stream(&self.inner.pool, stream_id, from_version).await
     }
 
     async fn read_all(
@@ -154,19 +149,7 @@ impl EventStore for PostgresStore {
         after: Position,
         limit: i64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(
-            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
-                     payload, metadata, recorded_at, hash
-              from events
-              where position > $1
-              order by position
-              limit $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.inner.pool)
-        .await?;
-        rows.iter().map(decode_event).collect()
+        sql::read_all(&self.inner.pool, after, limit).await
     }
 
     async fn read_all_for_projection(
@@ -174,21 +157,7 @@ impl EventStore for PostgresStore {
         after: Position,
         limit: i64,
     ) -> Result<Vec<EventToProject>, StoreError> {
-        // The payload is `jsonb`: `::text` has the server print it, and the reader parses the text
-        // once, straight into its event type, instead of sqlx building a `serde_json::Value`.
-        let rows = sqlx::query(
-            r"select position, stream_id, event_type, schema_version, payload::text as payload,
-                     recorded_at
-              from events
-              where position > $1
-              order by position
-              limit $2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.inner.pool)
-        .await?;
-        rows.iter().map(decode_event_to_project).collect()
+        sql::read_all_for_projection(&self.inner.pool, after, limit).await
     }
 
     async fn idempotent_response(
@@ -196,29 +165,15 @@ impl EventStore for PostgresStore {
         scope: &str,
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        Ok(read_key(&self.inner.pool, scope, key).await?)
+        Ok(sql::read_key(&self.inner.pool, scope, key).await?)
     }
 
     async fn position_at(&self, at: OffsetDateTime) -> Result<Position, StoreError> {
-        // One backward step on the recorded_at index (ties, the events of one append, ordered
-        // by position). `max(position) where recorded_at <= t` read every index entry before t
-        // (12 s at a million events), and an equality on the latest time led PostgreSQL without
-        // statistics to scan the primary key backwards (0.5 s).
-        let position: Option<i64> = sqlx::query_scalar(
-            r"select position
-              from events
-              where recorded_at <= $1
-              order by recorded_at desc, position desc
-              limit 1",
-        )
-        .bind(at)
-        .fetch_optional(&self.inner.pool)
-        .await?;
-        Ok(position.unwrap_or(0))
+        sql::position_at(&self.inner.pool, at).await
     }
 
     async fn head(&self) -> Result<Position, StoreError> {
-        Ok(read_head(&self.inner.pool).await?.position)
+        Ok(sql::read_head(&self.inner.pool).await?.position)
     }
 
     fn head_watch(&self) -> watch::Receiver<Position> {
@@ -251,13 +206,7 @@ impl BatchWriter for PostgresWriter {
         } else {
             HashMap::new()
         };
-        let mut stored_keys = HashMap::new();
-        for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
-            if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
-                let id: KeyId = (record.scope.clone(), record.key.clone());
-                stored_keys.insert(id, response);
-            }
-        }
+        let stored_keys = sql::read_keys::<Postgres>(&mut tx, requests).await?;
         let now = OffsetDateTime::now_utc();
         let mut plan = Plan::new(
             requests,
@@ -280,6 +229,8 @@ impl BatchWriter for PostgresWriter {
         };
         let last_position = last.position;
         let rows = &plan.rows;
+        // One array per column through `unnest`, and the notification in the same statement:
+        // neither has a SQLite counterpart (which binds each row's values).
         sqlx::query(
             r"with inserted as (
                   insert into events (position, stream_id, stream_version, event_id, event_type,
@@ -317,7 +268,8 @@ impl BatchWriter for PostgresWriter {
         .execute(&mut *tx)
         .await?;
         for key in &plan.keys {
-            insert_key(&mut tx, key).await?;
+            sql::insert_key::<Postgres, _, _>(&mut tx, key, Jsonb(&key.response), key.recorded_at)
+                .await?;
         }
         tx.commit().await?;
         Ok((plan.results, last_position))
@@ -329,34 +281,6 @@ fn event_ids(requests: &[AppendRequest]) -> Vec<Uuid> {
         .iter()
         .flat_map(|r| r.events.iter().map(|e| e.event_id))
         .collect()
-}
-
-async fn read_head<'c, E>(executor: E) -> Result<Head, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
-{
-    let row = sqlx::query(
-        r"select position, hash, recorded_at
-          from events
-          order by position desc
-          limit 1",
-    )
-    .fetch_optional(executor)
-    .await?;
-    let Some(row) = row else {
-        return Ok(Head::EMPTY);
-    };
-    let position: i64 = row.try_get("position")?;
-    let hash: Vec<u8> = row.try_get("hash")?;
-    Ok(Head {
-        position,
-        hash: EventHash::from_slice(&hash).ok_or_else(|| {
-            sqlx::Error::Decode(
-                format!("the stored hash at position {position} is not 32 bytes").into(),
-            )
-        })?,
-        recorded_at: Some(row.try_get("recorded_at")?),
-    })
 }
 
 /// The head and the versions of `streams`, in one round trip. Each version is a `max()` per
@@ -390,20 +314,7 @@ async fn read_head_and_versions(
                     versions.insert(stream_id, version);
                 }
             }
-            None => {
-                let position: i64 = row.try_get("position")?;
-                let hash: Vec<u8> = row.try_get("hash")?;
-                head = Head {
-                    position,
-                    hash: EventHash::from_slice(&hash).ok_or_else(|| {
-                        sqlx::Error::Decode(
-                            format!("the stored hash at position {position} is not 32 bytes")
-                                .into(),
-                        )
-                    })?,
-                    recorded_at: Some(row.try_get("recorded_at")?),
-                };
-            }
+            None => head = sql::decode_head(row)?,
         }
     }
     Ok((head, versions))
@@ -413,6 +324,7 @@ async fn read_stored_identities(
     tx: &mut sqlx::PgConnection,
     event_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, StoredIdentity>, sqlx::Error> {
+    // PostgreSQL takes the ids as one `uuid[]` (SQLite, without arrays: a JSON array).
     let rows = sqlx::query(
         r"select event_id, stream_id, stream_version, position, event_type, schema_version, payload
           from events
@@ -421,111 +333,52 @@ async fn read_stored_identities(
     .bind(event_ids)
     .fetch_all(&mut *tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("event_id")?,
-                StoredIdentity {
-                    stream_id: row.try_get("stream_id")?,
-                    stream_version: row.try_get("stream_version")?,
-                    position: row.try_get("position")?,
-                    event_type: row.try_get("event_type")?,
-                    schema_version: row.try_get("schema_version")?,
-                    payload: row.try_get("payload")?,
-                },
-            ))
-        })
-        .collect()
+    rows.iter().map(sql::decode_stored_identity).collect()
 }
 
-async fn read_key<'c, E>(
-    executor: E,
-    scope: &str,
-    key: &str,
-) -> Result<Option<StoredResponse>, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
-{
-    let row = sqlx::query(
-        r"select request_hash, stream_id, stream_version, first_position, last_position, response
-          from idempotency_keys
-          where scope = $1
-            and key = $2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(executor)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let request_hash: Vec<u8> = row.try_get("request_hash")?;
-    Ok(Some(StoredResponse {
-        request_hash: <[u8; 32]>::try_from(request_hash.as_slice()).map_err(|_| {
-            sqlx::Error::Decode("a stored idempotency request hash is not 32 bytes".into())
-        })?,
-        stream_id: row.try_get("stream_id")?,
-        result: AppendResult {
-            stream_version: row.try_get("stream_version")?,
-            first_position: row.try_get("first_position")?,
-            last_position: row.try_get("last_position")?,
-            outcome: AppendOutcome::AlreadyAppended,
-        },
-        response: row.try_get("response")?,
-    }))
+impl StoredRow for PgRow {
+    fn plain<T: Plain>(&self, name: &str) -> Result<T, sqlx::Error> {
+        self.try_get(name)
+    }
+
+    /// A `uuid`.
+    fn event_id(&self) -> Result<Uuid, ColumnError> {
+        Ok(self.try_get("event_id")?)
+    }
+
+    /// A `jsonb`, deserialised straight from the bytes sqlx received.
+    fn json<T: DeserializeOwned>(&self, name: &'static str) -> Result<T, ColumnError> {
+        match self.try_get::<Json<T>, _>(name) {
+            Ok(Json(value)) => Ok(value),
+            // The column is `jsonb`, so a failure to decode is JSON that does not fit `T`.
+            Err(sqlx::Error::ColumnDecode { .. }) => Err(ColumnError::Corrupt(name)),
+            Err(error) => Err(ColumnError::Database(error)),
+        }
+    }
+
+    /// A `timestamptz`.
+    fn recorded_at(&self) -> Result<OffsetDateTime, ColumnError> {
+        Ok(self.try_get("recorded_at")?)
+    }
 }
 
-async fn insert_key(tx: &mut sqlx::PgConnection, key: &KeyRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r"insert into idempotency_keys (scope, key, request_hash, stream_id, stream_version,
-                                        first_position, last_position, response, recorded_at)
-          values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)",
-    )
-    .bind(&key.scope)
-    .bind(&key.key)
-    .bind(key.request_hash.as_slice())
-    .bind(&key.stream_id)
-    .bind(key.result.stream_version)
-    .bind(key.result.first_position)
-    .bind(key.result.last_position)
-    .bind(&key.response)
-    .bind(key.recorded_at)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+/// Canonical JSON text bound as `jsonb` (sqlx binds a `&str` as `text`, which PostgreSQL does
+/// not convert to `jsonb` implicitly), so the shared insert needs no backend-specific cast.
+struct Jsonb<'a>(&'a str);
+
+impl sqlx::Type<Postgres> for Jsonb<'_> {
+    fn type_info() -> PgTypeInfo {
+        <Json<()> as sqlx::Type<Postgres>>::type_info()
+    }
 }
 
-fn decode_event(row: &sqlx::postgres::PgRow) -> Result<RecordedEvent, StoreError> {
-    let position: i64 = row.try_get("position")?;
-    let corrupt = |field: &str| StoreError::Corrupt {
-        position,
-        reason: format!("the stored {field} cannot be decoded"),
-    };
-    let metadata: serde_json::Value = row.try_get("metadata")?;
-    let hash: Vec<u8> = row.try_get("hash")?;
-    Ok(RecordedEvent {
-        position,
-        stream_id: row.try_get("stream_id")?,
-        stream_version: row.try_get("stream_version")?,
-        event_id: row.try_get("event_id")?,
-        event_type: row.try_get("event_type")?,
-        schema_version: row.try_get("schema_version")?,
-        payload: row.try_get("payload")?,
-        metadata: serde_json::from_value(metadata).map_err(|_| corrupt("metadata"))?,
-        recorded_at: row.try_get("recorded_at")?,
-        hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
-    })
-}
-
-fn decode_event_to_project(row: &sqlx::postgres::PgRow) -> Result<EventToProject, StoreError> {
-    Ok(EventToProject {
-        position: row.try_get("position")?,
-        stream_id: row.try_get("stream_id")?,
-        event_type: row.try_get("event_type")?,
-        schema_version: row.try_get("schema_version")?,
-        payload: row.try_get("payload")?,
-        recorded_at: row.try_get("recorded_at")?,
-    })
+impl sqlx::Encode<'_, Postgres> for Jsonb<'_> {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        // The binary `jsonb` format: a version byte, 1, then the JSON text.
+        buf.push(1);
+        buf.extend_from_slice(self.0.as_bytes());
+        Ok(IsNull::No)
+    }
 }
 
 /// Tells this process's subscribers about commits made by other processes. Ends when the store is

@@ -10,18 +10,22 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row as _, SqlitePool};
+use serde::de::DeserializeOwned;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::group_commit::{BatchWriter, GroupCommit};
-use super::plan::{Head, KeyId, KeyRow, Plan, Row, StoredIdentity};
+use super::plan::{Plan, Row, StoredIdentity};
+use super::sql::{self, ColumnError, Plain, StoredRow};
 use super::{
-    AppendOutcome, AppendRequest, AppendResult, EventHash, EventStore, EventToProject, Position,
-    RecordedEvent, StoreError, StoredResponse, StreamVersion,
+    AppendRequest, AppendResult, EventStore, EventToProject, Position, RecordedEvent, StoreError,
+    StoredResponse, StreamVersion,
 };
 
 /// The embedded migrations for SQLite.
@@ -79,7 +83,7 @@ impl SqliteStore {
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await?;
-        let head = Arc::new(watch::channel(read_head(&readers).await?.position).0);
+        let head = Arc::new(watch::channel(sql::read_head(&readers).await?.position).0);
         let writer = GroupCommit::spawn(
             SqliteWriter {
                 pool: writer_pool.clone(),
@@ -133,19 +137,7 @@ impl EventStore for SqliteStore {
         stream_id: &str,
         from_version: StreamVersion,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(
-            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
-                     payload, metadata, recorded_at, hash
-              from events
-              where stream_id = ?1
-                and stream_version >= ?2
-              order by stream_version",
-        )
-        .bind(stream_id)
-        .bind(from_version)
-        .fetch_all(&self.inner.readers)
-        .await?;
-        rows.iter().map(decode_event).collect()
+        sql::read_stream(&self.inner.readers, stream_id, from_version).await
     }
 
     async fn read_all(
@@ -153,19 +145,7 @@ impl EventStore for SqliteStore {
         after: Position,
         limit: i64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let rows = sqlx::query(
-            r"select position, stream_id, stream_version, event_id, event_type, schema_version,
-                     payload, metadata, recorded_at, hash
-              from events
-              where position > ?1
-              order by position
-              limit ?2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.inner.readers)
-        .await?;
-        rows.iter().map(decode_event).collect()
+        sql::read_all(&self.inner.readers, after, limit).await
     }
 
     async fn read_all_for_projection(
@@ -173,18 +153,7 @@ impl EventStore for SqliteStore {
         after: Position,
         limit: i64,
     ) -> Result<Vec<EventToProject>, StoreError> {
-        let rows = sqlx::query(
-            r"select position, stream_id, event_type, schema_version, payload, recorded_at
-              from events
-              where position > ?1
-              order by position
-              limit ?2",
-        )
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.inner.readers)
-        .await?;
-        rows.iter().map(decode_event_to_project).collect()
+        sql::read_all_for_projection(&self.inner.readers, after, limit).await
     }
 
     async fn idempotent_response(
@@ -192,29 +161,15 @@ impl EventStore for SqliteStore {
         scope: &str,
         key: &str,
     ) -> Result<Option<StoredResponse>, StoreError> {
-        Ok(read_key(&self.inner.readers, scope, key).await?)
+        Ok(sql::read_key(&self.inner.readers, scope, key).await?)
     }
 
     async fn position_at(&self, at: OffsetDateTime) -> Result<Position, StoreError> {
-        // One backward step on the recorded_at index (ties, the events of one append, ordered
-        // by position). `max(position) where recorded_at <= t` read every index entry before t
-        // (12 s at a million events), and an equality on the latest time led PostgreSQL without
-        // statistics to scan the primary key backwards (0.5 s).
-        let position: Option<i64> = sqlx::query_scalar(
-            r"select position
-              from events
-              where recorded_at <= ?1
-              order by recorded_at desc, position desc
-              limit 1",
-        )
-        .bind(format_time(at))
-        .fetch_optional(&self.inner.readers)
-        .await?;
-        Ok(position.unwrap_or(0))
+        sql::position_at(&self.inner.readers, format_time(at)).await
     }
 
     async fn head(&self) -> Result<Position, StoreError> {
-        Ok(read_head(&self.inner.readers).await?.position)
+        Ok(sql::read_head(&self.inner.readers).await?.position)
     }
 
     fn head_watch(&self) -> watch::Receiver<Position> {
@@ -233,21 +188,16 @@ impl BatchWriter for SqliteWriter {
         clocks: &[Option<OffsetDateTime>],
         careful: bool,
     ) -> Result<(Vec<Result<AppendResult, StoreError>>, Position), sqlx::Error> {
+        // SQLite's write lock, taken before anything is read (PostgreSQL: an advisory lock).
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let head = read_head(&mut *tx).await?;
+        let head = sql::read_head(&mut *tx).await?;
         let versions = read_stream_versions(&mut tx, requests).await?;
         let stored = if careful {
             read_stored_identities(&mut tx, requests).await?
         } else {
             HashMap::new()
         };
-        let mut stored_keys = HashMap::new();
-        for record in requests.iter().filter_map(|r| r.idempotency.as_ref()) {
-            if let Some(response) = read_key(&mut *tx, &record.scope, &record.key).await? {
-                let id: KeyId = (record.scope.clone(), record.key.clone());
-                stored_keys.insert(id, response);
-            }
-        }
+        let stored_keys = sql::read_keys::<Sqlite>(&mut tx, requests).await?;
         let now = OffsetDateTime::now_utc();
         let mut plan = Plan::new(
             requests,
@@ -272,39 +222,18 @@ impl BatchWriter for SqliteWriter {
             insert_rows(&mut tx, chunk).await?;
         }
         for key in &plan.keys {
-            insert_key(&mut tx, key).await?;
+            sql::insert_key::<Sqlite, _, _>(
+                &mut tx,
+                key,
+                key.response.as_str(),
+                format_time(key.recorded_at),
+            )
+            .await?;
         }
         tx.commit().await?;
         let position = plan.rows.last().map_or(head.position, |row| row.position);
         Ok((plan.results, position))
     }
-}
-
-async fn read_head<'c, E>(executor: E) -> Result<Head, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
-{
-    let row = sqlx::query(
-        r"select position, hash, recorded_at
-          from events
-          order by position desc
-          limit 1",
-    )
-    .fetch_optional(executor)
-    .await?;
-    let Some(row) = row else {
-        return Ok(Head::EMPTY);
-    };
-    let position: i64 = row.try_get("position")?;
-    let hash: Vec<u8> = row.try_get("hash")?;
-    let recorded_at: String = row.try_get("recorded_at")?;
-    Ok(Head {
-        position,
-        hash: EventHash::from_slice(&hash).ok_or_else(|| decode_error("hash", position))?,
-        recorded_at: Some(
-            parse_time(&recorded_at).ok_or_else(|| decode_error("recorded_at", position))?,
-        ),
-    })
 }
 
 async fn read_stream_versions(
@@ -313,11 +242,12 @@ async fn read_stream_versions(
 ) -> Result<HashMap<String, StreamVersion>, sqlx::Error> {
     let streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
     let streams = serde_json::to_string(&streams).unwrap_or_else(|_| "[]".to_owned());
-    // A max() per stream is one probe of the (stream_id, stream_version) index.
+    // SQLite has no arrays: the streams go in as one JSON array, read by `json_each`. A max() per
+    // stream is one probe of the (stream_id, stream_version) index.
     let rows = sqlx::query(
         r"select value as stream_id,
                  (select max(e.stream_version) from events e where e.stream_id = value) as version
-          from json_each(?1)",
+          from json_each($1)",
     )
     .bind(streams)
     .fetch_all(&mut *tx)
@@ -340,35 +270,19 @@ async fn read_stored_identities(
         .flat_map(|r| r.events.iter().map(|e| e.event_id.to_string()))
         .collect();
     let ids = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".to_owned());
+    // SQLite has no arrays: the ids go in as one JSON array, read by `json_each`.
     let rows = sqlx::query(
         r"select event_id, stream_id, stream_version, position, event_type, schema_version, payload
           from events
-          where event_id in (select value from json_each(?1))",
+          where event_id in (select value from json_each($1))",
     )
     .bind(ids)
     .fetch_all(&mut *tx)
     .await?;
-    let mut stored = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let position: i64 = row.try_get("position")?;
-        let event_id: String = row.try_get("event_id")?;
-        let payload: String = row.try_get("payload")?;
-        let identity = StoredIdentity {
-            stream_id: row.try_get("stream_id")?,
-            stream_version: row.try_get("stream_version")?,
-            position,
-            event_type: row.try_get("event_type")?,
-            schema_version: row.try_get("schema_version")?,
-            payload: serde_json::from_str(&payload)
-                .map_err(|_| decode_error("payload", position))?,
-        };
-        let event_id =
-            Uuid::parse_str(&event_id).map_err(|_| decode_error("event_id", position))?;
-        stored.insert(event_id, identity);
-    }
-    Ok(stored)
+    rows.iter().map(sql::decode_stored_identity).collect()
 }
 
+/// SQLite binds each row's values (PostgreSQL binds one array per column and notifies).
 async fn insert_rows(tx: &mut sqlx::SqliteConnection, rows: &[Row]) -> Result<(), sqlx::Error> {
     let mut insert = QueryBuilder::new(
         "insert into events (position, stream_id, stream_version, event_id, event_type, \
@@ -391,104 +305,28 @@ async fn insert_rows(tx: &mut sqlx::SqliteConnection, rows: &[Row]) -> Result<()
     Ok(())
 }
 
-async fn read_key<'c, E>(
-    executor: E,
-    scope: &str,
-    key: &str,
-) -> Result<Option<StoredResponse>, sqlx::Error>
-where
-    E: sqlx::Executor<'c, Database = sqlx::Sqlite>,
-{
-    let row = sqlx::query(
-        r"select request_hash, stream_id, stream_version, first_position, last_position, response
-          from idempotency_keys
-          where scope = ?1
-            and key = ?2",
-    )
-    .bind(scope)
-    .bind(key)
-    .fetch_optional(executor)
-    .await?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    let request_hash: Vec<u8> = row.try_get("request_hash")?;
-    let response: String = row.try_get("response")?;
-    let last_position: i64 = row.try_get("last_position")?;
-    Ok(Some(StoredResponse {
-        request_hash: <[u8; 32]>::try_from(request_hash.as_slice())
-            .map_err(|_| decode_error("idempotency request hash", last_position))?,
-        stream_id: row.try_get("stream_id")?,
-        result: AppendResult {
-            stream_version: row.try_get("stream_version")?,
-            first_position: row.try_get("first_position")?,
-            last_position,
-            outcome: AppendOutcome::AlreadyAppended,
-        },
-        response: serde_json::from_str(&response)
-            .map_err(|_| decode_error("idempotent response", last_position))?,
-    }))
-}
+impl StoredRow for SqliteRow {
+    fn plain<T: Plain>(&self, name: &str) -> Result<T, sqlx::Error> {
+        self.try_get(name)
+    }
 
-async fn insert_key(tx: &mut sqlx::SqliteConnection, key: &KeyRow) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        r"insert into idempotency_keys (scope, key, request_hash, stream_id, stream_version,
-                                        first_position, last_position, response, recorded_at)
-          values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .bind(&key.scope)
-    .bind(&key.key)
-    .bind(key.request_hash.as_slice())
-    .bind(&key.stream_id)
-    .bind(key.result.stream_version)
-    .bind(key.result.first_position)
-    .bind(key.result.last_position)
-    .bind(&key.response)
-    .bind(format_time(key.recorded_at))
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
+    /// UUID text.
+    fn event_id(&self) -> Result<Uuid, ColumnError> {
+        let text: &str = self.try_get("event_id")?;
+        Uuid::parse_str(text).map_err(|_| ColumnError::Corrupt("event_id"))
+    }
 
-fn decode_event(row: &sqlx::sqlite::SqliteRow) -> Result<RecordedEvent, StoreError> {
-    let position: i64 = row.try_get("position")?;
-    let corrupt = |field: &str| StoreError::Corrupt {
-        position,
-        reason: format!("the stored {field} cannot be decoded"),
-    };
-    let event_id: String = row.try_get("event_id")?;
-    let payload: String = row.try_get("payload")?;
-    let metadata: String = row.try_get("metadata")?;
-    let recorded_at: String = row.try_get("recorded_at")?;
-    let hash: Vec<u8> = row.try_get("hash")?;
-    Ok(RecordedEvent {
-        position,
-        stream_id: row.try_get("stream_id")?,
-        stream_version: row.try_get("stream_version")?,
-        event_id: Uuid::parse_str(&event_id).map_err(|_| corrupt("event id"))?,
-        event_type: row.try_get("event_type")?,
-        schema_version: row.try_get("schema_version")?,
-        payload: serde_json::from_str(&payload).map_err(|_| corrupt("payload"))?,
-        metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata"))?,
-        recorded_at: parse_time(&recorded_at).ok_or_else(|| corrupt("recorded_at"))?,
-        hash: EventHash::from_slice(&hash).ok_or_else(|| corrupt("hash"))?,
-    })
-}
+    /// Canonical JSON text.
+    fn json<T: DeserializeOwned>(&self, name: &'static str) -> Result<T, ColumnError> {
+        let text: &str = self.try_get(name)?;
+        serde_json::from_str(text).map_err(|_| ColumnError::Corrupt(name))
+    }
 
-fn decode_event_to_project(row: &sqlx::sqlite::SqliteRow) -> Result<EventToProject, StoreError> {
-    let position: i64 = row.try_get("position")?;
-    let recorded_at: String = row.try_get("recorded_at")?;
-    Ok(EventToProject {
-        position,
-        stream_id: row.try_get("stream_id")?,
-        event_type: row.try_get("event_type")?,
-        schema_version: row.try_get("schema_version")?,
-        payload: row.try_get("payload")?,
-        recorded_at: parse_time(&recorded_at).ok_or_else(|| StoreError::Corrupt {
-            position,
-            reason: "the stored recorded_at cannot be decoded".to_owned(),
-        })?,
-    })
+    /// Text as [`format_time`] writes it.
+    fn recorded_at(&self) -> Result<OffsetDateTime, ColumnError> {
+        let text: &str = self.try_get("recorded_at")?;
+        parse_time(text).ok_or(ColumnError::Corrupt("recorded_at"))
+    }
 }
 
 /// `recorded_at` as stored: RFC 3339, UTC, always six fraction digits, so text order is time order.
@@ -508,8 +346,4 @@ pub fn format_time(at: OffsetDateTime) -> String {
 
 fn parse_time(text: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(text, &Rfc3339).ok()
-}
-
-fn decode_error(field: &str, position: Position) -> sqlx::Error {
-    sqlx::Error::Decode(format!("cannot decode the stored {field} at position {position}").into())
 }
