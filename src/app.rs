@@ -3,12 +3,11 @@
 //! Every failure comes back as an [`AppError`] whose message is one clear sentence; `main` prints
 //! it and exits 1.
 
-use std::path::Path;
-
 use compact_events::ids::MechanismId;
 use tokio::net::TcpListener;
 
 use crate::cli::{Cli, Command, RoleArg, ServeArgs, TokenCommand};
+use crate::config::{DatabaseUrl, parent_to_create};
 use crate::seed::load_builtin_catalogues;
 use crate::startup::router;
 use crate::state::{AppState, HttpConfig};
@@ -74,13 +73,17 @@ impl AppError {
 
 /// Runs the command line.
 pub async fn run(cli: Cli) -> Result<(), AppError> {
-    let url = cli.database_url().to_owned();
+    let url = cli.database_url();
+    crate::read_side::runner::override_batch_size(cli.projection_batch);
     match cli.command {
-        None => serve(&url, ServeArgs::default()).await,
+        None => {
+            let args = ServeArgs::from_env().map_err(|error| AppError::Usage(error.to_string()))?;
+            serve(&url, args).await
+        }
         Some(Command::Serve(args)) => serve(&url, args).await,
         Some(Command::Migrate) => {
             open_store(&url).await?;
-            println!("the database at {} is up to date", redact(&url));
+            println!("the database at {url} is up to date");
             Ok(())
         }
         Some(Command::Token { command }) => token(&url, command).await,
@@ -121,7 +124,7 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             println!(
                 "imported {} events into {}; the chain verifies and ends on hash {}",
                 done.events,
-                redact(&url),
+                url,
                 describe_hash(done.head_hash)
             );
             Ok(())
@@ -133,8 +136,8 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             println!(
                 "copied {} events from {} to {}; the copy verifies and ends on hash {}",
                 done.events,
-                redact(&from),
-                redact(&to),
+                from,
+                to,
                 describe_hash(done.head_hash)
             );
             Ok(())
@@ -156,30 +159,25 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
 }
 
 /// Opens the store, creating the embedded SQLite directory if needed, and applies migrations.
-pub async fn open_store(url: &str) -> Result<AnyStore, AppError> {
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        && let Some(parent) = Path::new(path.split('?').next().unwrap_or(path)).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent).map_err(|error| AppError::Store {
-            url: redact(url),
+pub async fn open_store(url: &DatabaseUrl) -> Result<AnyStore, AppError> {
+    if let Some(parent) = parent_to_create(url) {
+        std::fs::create_dir_all(&parent).map_err(|error| AppError::Store {
+            url: url.redacted(),
             source: StoreError::InvalidAppend(format!(
                 "cannot create {}: {error}",
                 parent.display()
             )),
         })?;
     }
-    AnyStore::connect(url)
+    AnyStore::connect(url.as_str())
         .await
         .map_err(|source| AppError::Store {
-            url: redact(url),
+            url: url.redacted(),
             source,
         })
 }
 
-async fn serve(url: &str, args: ServeArgs) -> Result<(), AppError> {
+async fn serve(url: &DatabaseUrl, args: ServeArgs) -> Result<(), AppError> {
     let store = open_store(url).await?;
     let seeded = load_builtin_catalogues(&store)
         .await
@@ -214,7 +212,7 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), AppError> {
     println!(
         "compact-tracker is listening on http://{address}/ ({} store: {})",
         store.backend(),
-        redact(url)
+        url
     );
     println!("API description: http://{address}/openapi.json");
     println!("Create an admin token with: compact-tracker token create --role admin");
@@ -255,7 +253,7 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn token(url: &str, command: TokenCommand) -> Result<(), AppError> {
+async fn token(url: &DatabaseUrl, command: TokenCommand) -> Result<(), AppError> {
     let store = open_store(url).await?;
     let tokens = Tokens::new(store);
     match command {
@@ -324,10 +322,10 @@ async fn token(url: &str, command: TokenCommand) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn verify(url: &str) -> Result<(), AppError> {
+async fn verify(url: &DatabaseUrl) -> Result<(), AppError> {
     let store = open_store(url).await?;
     let report = store.verify().await.map_err(|source| AppError::Store {
-        url: redact(url),
+        url: url.redacted(),
         source,
     })?;
     if let Some(position) = report.first_broken_position {
@@ -344,7 +342,7 @@ async fn verify(url: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn export(url: &str, file: &std::path::Path) -> Result<(), AppError> {
+async fn export(url: &DatabaseUrl, file: &std::path::Path) -> Result<(), AppError> {
     let store = open_store(url).await?;
     let count = if file.as_os_str() == "-" {
         crate::transfer::export(&store, std::io::stdout().lock()).await?
@@ -365,33 +363,4 @@ async fn export(url: &str, file: &std::path::Path) -> Result<(), AppError> {
 
 fn describe_hash(hash: Option<crate::store::EventHash>) -> String {
     hash.map_or_else(|| "none (empty log)".into(), |hash| hash.to_string())
-}
-
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://user:secret@host:5432/db"),
-            "postgres://user:***@host:5432/db"
-        );
-        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
-        assert_eq!(redact("postgres://user@host/db"), "postgres://user@host/db");
-    }
 }

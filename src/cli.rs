@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// The default store: an embedded SQLite file under `./data/`.
-pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/compact-tracker.db";
+use crate::config::DatabaseUrl;
 
 /// Tracks commitments toward the Global Compact for Migration and the SDGs, as an event log.
 #[derive(Debug, Parser)]
@@ -15,17 +14,22 @@ pub struct Cli {
     /// Where the events live: `postgres://…`, or `sqlite://path` (default: the embedded SQLite
     /// file data/compact-tracker.db, created on first use).
     #[arg(long, env = "DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
 
-    /// What to do (default: serve).
+    /// Events per read-model batch, overriding the built-in sizes (400,000 for a build, 20,000
+    /// live), e.g. to bound a build's memory.
+    #[arg(long, env = "COMPACT_PROJECTION_BATCH", global = true, value_parser = clap::value_parser!(i64).range(1..=1_000_000))]
+    pub projection_batch: Option<i64>,
+
+    /// What to do (default: serve, with `serve`'s options from the environment).
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 impl Cli {
     /// The database URL, or the embedded default.
-    pub fn database_url(&self) -> &str {
-        self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL)
+    pub fn database_url(&self) -> DatabaseUrl {
+        self.database_url.clone().unwrap_or_default()
     }
 }
 
@@ -73,10 +77,10 @@ pub enum Command {
     CopyStore {
         /// The store to copy from.
         #[arg(long)]
-        from: String,
+        from: DatabaseUrl,
         /// The empty store to copy into.
         #[arg(long)]
-        to: String,
+        to: DatabaseUrl,
     },
 }
 
@@ -98,8 +102,9 @@ pub struct DemoArgs {
     pub quiet: bool,
 }
 
-/// Options of `serve`.
-#[derive(Debug, Clone, clap::Args)]
+/// Options of `serve`: flags, or the environment. A bare `compact-tracker` serves with these as
+/// the environment sets them ([`ServeArgs::from_env`]).
+#[derive(Debug, Clone, Parser)]
 pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, env = "COMPACT_LISTEN", default_value = "127.0.0.1:8080")]
@@ -109,12 +114,11 @@ pub struct ServeArgs {
     pub private: bool,
 }
 
-impl Default for ServeArgs {
-    fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            private: false,
-        }
+impl ServeArgs {
+    /// The options as `compact-tracker serve` with no flags would have them: from the
+    /// environment (`COMPACT_LISTEN`, `COMPACT_PRIVATE`), else the defaults.
+    pub fn from_env() -> Result<Self, clap::Error> {
+        Self::try_parse_from(["serve"])
     }
 }
 

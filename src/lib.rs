@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod config;
 pub mod csv;
 pub mod demo;
 pub mod http;

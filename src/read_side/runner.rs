@@ -36,20 +36,27 @@ use crate::store::{AnyStore, EventStore, EventToProject, RecordedEvent};
 /// (at a million events: 100,000 took 76 s against 96 s with 20,000; later, 400,000 took a
 /// median 18.0 s on SQLite and 19.2 s on PostgreSQL against 19.6 s and 20.7 s with 200,000, for
 /// about 1.2 GB of memory at the peak). A live generation takes smaller ones, to hold each
-/// transaction shorter. `COMPACT_PROJECTION_BATCH` overrides both (e.g. to bound a build's
-/// memory).
+/// transaction shorter. `--projection-batch` (`COMPACT_PROJECTION_BATCH`) overrides both (e.g. to
+/// bound a build's memory), through [`override_batch_size`].
 fn batch_size(phase: Phase) -> i64 {
-    static OVERRIDE: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
-    let chosen = *OVERRIDE.get_or_init(|| {
-        std::env::var("COMPACT_PROJECTION_BATCH")
-            .ok()
-            .and_then(|value| value.parse().ok())
-            .filter(|batch| (1..=1_000_000).contains(batch))
-    });
-    chosen.unwrap_or(match phase {
-        Phase::Build => 400_000,
-        Phase::Follow => 20_000,
-    })
+    BATCH_OVERRIDE
+        .get()
+        .copied()
+        .flatten()
+        .unwrap_or(match phase {
+            Phase::Build => 400_000,
+            Phase::Follow => 20_000,
+        })
+}
+
+/// The batch size the command line set, once per process.
+static BATCH_OVERRIDE: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
+
+/// Sets the batch size of every projection batch of this process, from the configuration (a
+/// process-wide setting: the runner and a rebuild read it deep in their loops). Only the first
+/// call counts.
+pub fn override_batch_size(batch: Option<i64>) {
+    let _ = BATCH_OVERRIDE.set(batch);
 }
 
 /// The size of a build's next batch after one of `last` events. Builds start at 10,000 events

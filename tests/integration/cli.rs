@@ -90,6 +90,16 @@ fn bad_usage_exits_two_with_one_sentence_and_no_panic() {
         ],
         vec!["no-such-command"],
         vec!["token", "create", "--role", "emperor"],
+        vec!["--database-url", "notaurl", "verify"],
+        vec!["--database-url", "mysql://root@localhost/db", "verify"],
+        vec![
+            "copy-store",
+            "--from",
+            "nosuch.db",
+            "--to",
+            "sqlite://copy.db",
+        ],
+        vec!["--projection-batch", "0", "rebuild"],
     ] {
         let output = run(dir.path(), &args);
         assert_eq!(
@@ -102,6 +112,56 @@ fn bad_usage_exits_two_with_one_sentence_and_no_panic() {
         assert!(message.contains("error"), "{args:?}: {message}");
         assert!(!message.contains("panicked"), "{args:?}: {message}");
     }
+    for file in ["notaurl", "nosuch.db", "copy.db"] {
+        assert!(
+            !dir.path().join(file).exists(),
+            "a mistyped URL created {file}"
+        );
+    }
+}
+
+#[test]
+fn a_bare_invocation_serves_with_the_options_the_environment_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BINARY)
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("COMPACT_LISTEN", "127.0.0.1:0")
+        .env("COMPACT_PRIVATE", "true")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kept open to the end: the server prints more lines, and a closed pipe would end it.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let Some(Ok(first)) = lines.next() else {
+        let output = child.wait_with_output().unwrap();
+        panic!("serve printed nothing: {}", stderr(&output));
+    };
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let status = runtime.block_on(async {
+        reqwest::get(format!("http://{address}/v1/review-points"))
+            .await
+            .unwrap()
+            .status()
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        !address.ends_with(":8080"),
+        "COMPACT_LISTEN is honoured: {first}"
+    );
+    assert_eq!(
+        status, 401,
+        "COMPACT_PRIVATE is honoured: reads need a token"
+    );
 }
 
 #[test]
@@ -258,7 +318,9 @@ fn events_of(url: &str) -> Vec<compact_tracker::store::RecordedEvent> {
     use compact_tracker::store::EventStore;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let store = compact_tracker::app::open_store(url).await.unwrap();
+        let store = compact_tracker::app::open_store(&url.parse().expect("a database URL"))
+            .await
+            .unwrap();
         store.read_all(0, i64::MAX).await.unwrap()
     })
 }
