@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod architecture;
 mod backends;
 mod cli;
 mod projections;

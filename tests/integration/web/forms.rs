@@ -4,13 +4,16 @@
 
 use super::browser::{self, Browser};
 use super::helpers::{Issued, MECHANISM_A, TestApp};
-use crate::backends::SqliteBackend;
+use crate::backends::{Backend, for_each_backend};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reporter_signs_in_and_logs_progress_through_the_form() {
+for_each_backend!(
+    a_reporter_signs_in_and_logs_progress_through_the_form,
+    a_form_error_shows_the_field_message_and_appends_nothing,
+);
+
+async fn a_reporter_signs_in_and_logs_progress_through_the_form(backend: &impl Backend) {
     let test = "a_reporter_signs_in_and_logs_progress_through_the_form";
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;
@@ -93,11 +96,9 @@ async fn a_reporter_signs_in_and_logs_progress_through_the_form() {
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_form_error_shows_the_field_message_and_appends_nothing() {
+async fn a_form_error_shows_the_field_message_and_appends_nothing(backend: &impl Backend) {
     let test = "a_form_error_shows_the_field_message_and_appends_nothing";
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;

@@ -7,15 +7,23 @@ use axum::http::StatusCode;
 use compact_tracker::state::HttpConfig;
 
 use super::helpers::{MECHANISM_A, TestApp, progress_body};
-use crate::backends::SqliteBackend;
+use crate::backends::{Backend, for_each_backend};
+
+for_each_backend!(
+    every_page_answers_html_under_500_kb_with_its_security_headers,
+    every_table_downloads_as_csv,
+    errors_are_html_pages_with_the_right_status,
+    the_language_follows_the_switch_then_the_browser,
+    signing_in_sets_a_strict_cookie_and_forms_need_the_csrf_token,
+    a_revision_records_only_what_changed_and_refuses_a_stale_form,
+    a_private_server_sends_visitors_to_sign_in,
+);
 
 /// The most a page may weigh (the budget).
 const MAX_PAGE: usize = 500 * 1024;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_answers_html_under_500_kb_with_its_security_headers() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn every_page_answers_html_under_500_kb_with_its_security_headers(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;
@@ -25,6 +33,8 @@ async fn every_page_answers_html_under_500_kb_with_its_security_headers() {
         &progress_body("in_progress", "2021-06-30", 40),
     )
     .await;
+    // Pages read the read models, which follow the log: wait until they hold the writes above.
+    app.caught_up().await;
     let pages = [
         "/".to_owned(),
         "/?as_of=2022-05-20&known=then".to_owned(),
@@ -76,10 +86,8 @@ async fn every_page_answers_html_under_500_kb_with_its_security_headers() {
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_table_downloads_as_csv() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn every_table_downloads_as_csv(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;
@@ -166,10 +174,8 @@ async fn every_table_downloads_as_csv() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn errors_are_html_pages_with_the_right_status() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn errors_are_html_pages_with_the_right_status(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let cases = [
         ("/objectives/24", StatusCode::NOT_FOUND),
         ("/sdg-targets/10.9", StatusCode::NOT_FOUND),
@@ -205,10 +211,8 @@ async fn errors_are_html_pages_with_the_right_status() {
     assert!(unescape(&french.text).contains("Une erreur s'est produite"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_language_follows_the_switch_then_the_browser() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn the_language_follows_the_switch_then_the_browser(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let cases = [
         (None, Some("fr-CH, fr;q=0.9, en;q=0.5"), "fr", "Vue d"),
         (Some("es"), Some("fr"), "es", "Panorama"),
@@ -240,10 +244,8 @@ async fn the_language_follows_the_switch_then_the_browser() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signing_in_sets_a_strict_cookie_and_forms_need_the_csrf_token() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn signing_in_sets_a_strict_cookie_and_forms_need_the_csrf_token(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;
@@ -379,10 +381,8 @@ async fn signing_in_sets_a_strict_cookie_and_forms_need_the_csrf_token() {
     assert!(reply.header("set-cookie").unwrap().contains("Max-Age=0"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revision_records_only_what_changed_and_refuses_a_stale_form() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn(&backend).await;
+async fn a_revision_records_only_what_changed_and_refuses_a_stale_form(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
     let id = app
         .make_commitment(&app.reporter_a.token, MECHANISM_A)
         .await;
@@ -470,10 +470,8 @@ async fn a_revision_records_only_what_changed_and_refuses_a_stale_form() {
         .expect_status(StatusCode::FORBIDDEN, "another mechanism's reporter");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_private_server_sends_visitors_to_sign_in() {
-    let backend = SqliteBackend::new();
-    let app = TestApp::spawn_with(&backend, HttpConfig { private: true }).await;
+async fn a_private_server_sends_visitors_to_sign_in(backend: &impl Backend) {
+    let app = TestApp::spawn_with(backend, HttpConfig { private: true }).await;
     let reply = app
         .get("/objectives/5?lang=fr")
         .send()
