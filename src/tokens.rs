@@ -361,9 +361,9 @@ fn hex(bytes: &[u8]) -> String {
         })
 }
 
-/// Compares without an early exit, so timing does not reveal how much of a hash matched.
+/// Compares in constant time (`subtle`), so timing does not reveal how much of a hash matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    bool::from(subtle::ConstantTimeEq::ct_eq(a, b))
 }
 
 #[cfg(test)]

@@ -171,16 +171,12 @@ impl Session {
         }
     }
 
-    /// Whether `submitted` is this session's CSRF token (compared in constant time).
+    /// Whether `submitted` is this session's CSRF token (compared in constant time, `subtle`).
     pub fn csrf_matches(&self, submitted: &str) -> bool {
-        let expected = self.csrf.as_bytes();
-        let submitted = submitted.as_bytes();
-        expected.len() == submitted.len()
-            && expected
-                .iter()
-                .zip(submitted)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        bool::from(subtle::ConstantTimeEq::ct_eq(
+            self.csrf.as_bytes(),
+            submitted.as_bytes(),
+        ))
     }
 }
 
