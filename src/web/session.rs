@@ -23,6 +23,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use compact_events::context::{Actor, Role};
 
 use super::error::{WebError, see_other};
@@ -199,14 +200,9 @@ pub async fn attach(
 
 /// A cookie's value from the `Cookie` headers.
 fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+    CookieJar::from_headers(headers)
+        .get(name)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 /// Refuses a state-changing request that says it comes from another site. Browsers send
@@ -341,10 +337,16 @@ pub async fn sign_out(
 }
 
 fn set_cookie(response: &mut Response, value: &str, max_age: u64, secure: bool) {
-    let secure = if secure { "; Secure" } else { "" };
-    let cookie =
-        format!("{COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
+    let cookie = Cookie::build((COOKIE, value))
+        .path("/")
+        .max_age(time::Duration::seconds(
+            i64::try_from(max_age).unwrap_or(i64::MAX),
+        ))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .build();
+    if let Ok(value) = HeaderValue::from_str(&cookie.encoded().to_string()) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
 }
