@@ -88,7 +88,7 @@ impl ReadSide {
 
     /// The position reads are answered at: applied by the serving generation, and published
     /// once the questions readers follow were answered there.
-    pub fn applied(&self) -> i64 {
+    pub fn published(&self) -> i64 {
         *self.inner.applied.borrow()
     }
 

@@ -65,7 +65,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiErr
     };
     let head = state.store.head().await.map_err(unreachable)?;
     let projected = state.read.projected();
-    let published = state.read.applied();
+    let published = state.read.published();
     let lag_events = (head - projected).max(0);
     let lag_seconds = if lag_events == 0 {
         0.0

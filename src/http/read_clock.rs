@@ -43,7 +43,7 @@ pub struct ClockParams {
 
 /// Resolves the clock parameters, waiting for the read models where the request needs it.
 pub async fn resolve(state: &AppState, params: &ClockParams) -> Result<Clock, ApiError> {
-    let mut newest = state.read.applied();
+    let mut newest = state.read.published();
     if let Some(position) = params.min_position {
         // A position beyond the head was never handed out by a write: waiting cannot help.
         let head = state.store.head().await?;
@@ -85,7 +85,7 @@ async fn readable_at(state: &AppState, position: i64) -> Result<i64, ApiError> {
         retry_after: 1,
         detail: format!(
             "the read models have applied position {} and not yet {position}; retry shortly",
-            state.read.applied()
+            state.read.published()
         ),
     })
 }

@@ -101,7 +101,7 @@ struct Range {
 /// `GET /changes`.
 pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<String>, WebError> {
     let t = page.t;
-    let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
+    let review_points = query::review_points(&state.read.db(), state.read.published()).await?;
     let range = range(&page, &review_points)?;
     let clock = clock(&state, &page, &range).await?;
     let db = state.read.db();
@@ -146,7 +146,7 @@ pub async fn page(State(state): State<AppState>, page: Page) -> Result<Html<Stri
 /// `GET /changes.csv`: the commitments that moved; with `table=objectives` or
 /// `table=mechanisms`, the counts per objective or per mechanism.
 pub async fn csv(State(state): State<AppState>, page: Page) -> Result<Response, WebError> {
-    let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
+    let review_points = query::review_points(&state.read.db(), state.read.published()).await?;
     let range = range(&page, &review_points)?;
     let clock = clock(&state, &page, &range).await?;
     let db = state.read.db();
@@ -240,7 +240,7 @@ fn csv_href(page: &Page, table: Option<&str>) -> String {
 /// Mechanism names by id, as known now.
 async fn mechanism_names(state: &AppState) -> Result<HashMap<String, String>, WebError> {
     Ok(
-        query::mechanisms(&state.read.db(), state.read.applied(), None)
+        query::mechanisms(&state.read.db(), state.read.published(), None)
             .await?
             .into_iter()
             .map(|mechanism| (mechanism.id, mechanism.name))

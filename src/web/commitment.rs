@@ -196,7 +196,7 @@ pub async fn page(
     let freshness = Freshness::of(latest_recorded, commitment.made_on, reference_day);
     let mechanism = query::mechanisms(
         &state.read.db(),
-        state.read.applied(),
+        state.read.published(),
         Some(commitment.mechanism_id.as_str()),
     )
     .await?

@@ -438,7 +438,7 @@ impl Layout {
         let mut layout = Self::plain(page, title);
         // Presets are navigation, not data: every review point known now is offered, whatever
         // the view's clock.
-        let review_points = query::review_points(&state.read.db(), state.read.applied()).await?;
+        let review_points = query::review_points(&state.read.db(), state.read.published()).await?;
         let presets = review_points
             .into_iter()
             .map(|point| Preset {

@@ -23,6 +23,10 @@ pub trait Backend: Send + Sync {
     /// Runs one raw SQL statement outside the store.
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error>;
 
+    /// Whether the database has a `TRUNCATE` statement (PostgreSQL; SQLite's is `DELETE`
+    /// without `WHERE`).
+    fn has_truncate(&self) -> bool;
+
     /// Alters the payload of the event at `position`, bypassing the immutability triggers the way
     /// a database superuser could.
     async fn tamper(&self, position: i64);
@@ -53,6 +57,10 @@ impl Backend for SqliteBackend {
 
     async fn open_any(&self) -> AnyStore {
         AnyStore::Sqlite(self.open().await)
+    }
+
+    fn has_truncate(&self) -> bool {
+        false
     }
 
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {
@@ -150,6 +158,10 @@ impl Backend for PostgresBackend {
 
     async fn open_any(&self) -> AnyStore {
         AnyStore::Postgres(self.open().await)
+    }
+
+    fn has_truncate(&self) -> bool {
+        true
     }
 
     async fn raw(&self, sql: &str) -> Result<u64, sqlx::Error> {

@@ -235,12 +235,12 @@ async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
     let rebuilt = Location::for_store(&url, generation);
     let head = store.head().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while state.read.db().location() != &rebuilt || state.read.applied() < head {
+    while state.read.db().location() != &rebuilt || state.read.published() < head {
         assert!(
             Instant::now() < deadline,
             "the server did not switch and catch up: serving {:?} at {} of {head}, rebuilt {rebuilt:?}",
             state.read.db().location(),
-            state.read.applied()
+            state.read.published()
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
