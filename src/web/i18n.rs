@@ -19,6 +19,7 @@ mod fr;
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
 use compact_events::catalogue::Lang;
+use compact_events::event::registry;
 
 /// The language of a request: an explicit `?lang=` wins (the visible switch, and shared links),
 /// then the browser's `Accept-Language` preferences, then English.
@@ -402,26 +403,23 @@ pub struct Messages {
     /// Validation names: submitted, validated, rejected.
     pub validations: [&'static str; 3],
     /// Event type names, in the order of [`EVENT_TYPES`].
-    pub event_types: [&'static str; 12],
+    pub event_types: [&'static str; EVENT_TYPES.len()],
     /// Mechanism kinds, in the order of [`MECHANISM_KINDS`].
     pub mechanism_kinds: [&'static str; 6],
 }
 
-/// Stored event type names, in the order of [`Messages::event_types`].
-pub const EVENT_TYPES: [&str; 12] = [
-    "mechanism_registered",
-    "recommendation_added",
-    "review_point_added",
-    "gcm_objectives_loaded",
-    "sdg_targets_loaded",
-    "commitment_made",
-    "commitment_revised",
-    "progress_reported",
-    "progress_validated",
-    "progress_rejected",
-    "progress_retracted",
-    "commitment_withdrawn",
-];
+/// Stored event type names, in the order of [`Messages::event_types`]: the domain's registry
+/// itself, so a new event type cannot reach the pages without its translations (the arrays'
+/// lengths would differ, and the build fails).
+pub const EVENT_TYPES: [&str; registry::EVENT_TYPES.len()] = {
+    let mut names = [""; registry::EVENT_TYPES.len()];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = registry::EVENT_TYPES[index].name;
+        index += 1;
+    }
+    names
+};
 
 /// Mechanism kinds (SPEC.md "Model"), in the order of [`Messages::mechanism_kinds`].
 pub const MECHANISM_KINDS: [&str; 6] = [
