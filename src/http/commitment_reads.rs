@@ -29,11 +29,14 @@ use crate::state::AppState;
 use crate::store::EventStore;
 use crate::stream::{decode_all, latest_report_recorded_on, report_recording_times};
 
-/// The two clocks of a read.
+/// The clock parameters of a read that replays one stream (a commitment and its history) rather
+/// than asking the read models: no `min_position`, since the stream is read from the store
+/// itself. Reads of the read models take [`super::read_clock::ClockParams`]; both resolve to
+/// dates and positions the same way.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct Clocks {
+pub struct StreamClockParams {
     /// State on this effective date (default: today).
     #[param(value_type = Option<String>, format = Date)]
     #[serde(
@@ -140,14 +143,14 @@ pub struct UpdateView {
     get,
     path = "/v1/commitments/{id}",
     tag = "commitments",
-    params(("id" = Uuid, Path, description = "The commitment"), Clocks),
+    params(("id" = Uuid, Path, description = "The commitment"), StreamClockParams),
     responses((status = 200, description = "The commitment", body = CommitmentView), ReadProblems)
 )]
 pub async fn get_commitment(
     State(state): State<AppState>,
     _reader: Reader,
     ApiPath(id): ApiPath<Uuid>,
-    ApiQuery(clocks): ApiQuery<Clocks>,
+    ApiQuery(clocks): ApiQuery<StreamClockParams>,
 ) -> Result<Json<CommitmentView>, ApiError> {
     let now = OffsetDateTime::now_utc();
     let known_at = clocks.known_at.unwrap_or(now);
