@@ -35,8 +35,6 @@ use crate::{DIRECTORY, PROGRESS};
 mod postgres;
 mod sqlite;
 
-pub(crate) use postgres::temporary_tables;
-
 /// How many commitments the projector keeps in memory between batches.
 const CACHE_LIMIT: usize = 200_000;
 
@@ -99,7 +97,7 @@ impl Planned {
     /// Writes the batch in one transaction that also moves every projection's checkpoint to its
     /// last position.
     pub async fn commit(self, db: &ReadDb) -> Result<(), ProjectionError> {
-        match db.bulk() {
+        match db.bulk(postgres::temporary_tables) {
             Some(bulk) => postgres::commit(bulk, self.writes, self.last_position).await,
             None => sqlite::commit(db, self.writes, self.last_position).await,
         }

@@ -26,7 +26,6 @@ pub mod apply;
 pub mod curve;
 pub mod db;
 pub mod decode;
-mod memo;
 pub mod query;
 
 /// A read model's identity: its name, the version of its code (a change triggers a rebuild) and

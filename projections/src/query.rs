@@ -12,11 +12,13 @@ use compact_events::freshness::{Freshness, months_before};
 use sqlx::Row as _;
 use time::Date;
 
+use self::memo::{LONGEST_KEPT_LIST, Question, Series, remember};
 use crate::ProjectionError;
 use crate::curve::Basis;
 use crate::db::ReadDb;
 use crate::decode;
-use crate::memo::{LONGEST_KEPT_LIST, Question, Series, remember};
+
+mod memo;
 
 /// The point in both clocks a read is answered for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,7 +148,7 @@ pub async fn commitments(
     }
     if clock.latest {
         let key = (clock.at(0), filter.clone(), after.map(str::to_owned), limit);
-        db.memo().follow(Question::Commitments(key));
+        memo::of(db).follow(Question::Commitments(key));
     }
     let rows = kept_list(db, clock, filter, after, limit).await?;
     Ok(rows.as_ref().clone())
@@ -161,7 +163,7 @@ async fn kept_list(
 ) -> Result<Arc<Vec<CommitmentRow>>, ProjectionError> {
     let key = (*clock, filter.clone(), after.map(str::to_owned), limit);
     let compute = list(db, clock, filter, after, limit);
-    remember(db, &db.memo().commitments, clock.known, key, compute).await
+    remember(db, &memo::of(db).commitments, clock.known, key, compute).await
 }
 
 async fn list(
@@ -286,8 +288,7 @@ pub async fn progress(
     group_by: GroupBy,
 ) -> Result<BTreeMap<String, Tally>, ProjectionError> {
     if clock.latest {
-        db.memo()
-            .follow(Question::Progress((clock.at(0), filter.clone(), group_by)));
+        memo::of(db).follow(Question::Progress((clock.at(0), filter.clone(), group_by)));
     }
     let tallies = kept_tallies(db, clock, filter, group_by).await?;
     Ok(tallies.as_ref().clone())
@@ -301,7 +302,7 @@ async fn kept_tallies(
 ) -> Result<Arc<BTreeMap<String, Tally>>, ProjectionError> {
     let key = (*clock, filter.clone(), group_by);
     let compute = tallies(db, clock, filter, group_by);
-    remember(db, &db.memo().progress, clock.known, key, compute).await
+    remember(db, &memo::of(db).progress, clock.known, key, compute).await
 }
 
 async fn tallies(
@@ -421,7 +422,7 @@ pub async fn timeline(
 ) -> Result<BTreeMap<Date, BTreeMap<String, i64>>, ProjectionError> {
     if clock.latest {
         let key = (clock.at(0), filter.clone(), period_ends.to_vec());
-        db.memo().follow(Question::Timeline(key));
+        memo::of(db).follow(Question::Timeline(key));
     }
     let series = kept_series(db, clock, filter, period_ends).await?;
     Ok(series.as_ref().clone())
@@ -435,7 +436,7 @@ async fn kept_series(
 ) -> Result<Arc<Series>, ProjectionError> {
     let key = (*clock, filter.clone(), period_ends.to_vec());
     let compute = series(db, clock, filter, period_ends);
-    remember(db, &db.memo().timeline, clock.known, key, compute).await
+    remember(db, &memo::of(db).timeline, clock.known, key, compute).await
 }
 
 async fn series(
@@ -545,7 +546,7 @@ pub async fn changes(
             after.map(str::to_owned),
             limit,
         );
-        db.memo().follow(Question::Changes(key));
+        memo::of(db).follow(Question::Changes(key));
     }
     let changes = kept_changes(db, clock, filter, from, after, limit).await?;
     Ok(changes.as_ref().clone())
@@ -623,7 +624,7 @@ pub async fn moves(
 ) -> Result<Arc<Moves>, ProjectionError> {
     let key = (*clock, filter.clone(), from);
     let compute = async { moved(db, clock, filter, from).await.map(Moves::new) };
-    remember(db, &db.memo().moves, clock.known, key, compute).await
+    remember(db, &memo::of(db).moves, clock.known, key, compute).await
 }
 
 async fn kept_changes(
@@ -656,14 +657,14 @@ async fn kept_changes(
         }
         Ok(page)
     };
-    remember(db, &db.memo().changes, clock.known, key, compute).await
+    remember(db, &memo::of(db).changes, clock.known, key, compute).await
 }
 
 /// Asks every question lately asked about the newest position again, known at `position` (which
 /// the generation has applied), so that their answers are kept before reads move there. Returns
 /// how many questions were asked.
 pub async fn refresh(db: &ReadDb, position: i64) -> Result<usize, ProjectionError> {
-    let questions = db.memo().followed();
+    let questions = memo::of(db).followed();
     for question in &questions {
         match question {
             Question::Progress((clock, filter, group_by)) => {
@@ -795,7 +796,7 @@ pub async fn mechanisms(
 ) -> Result<Vec<MechanismRow>, ProjectionError> {
     let key = (known, only.map(str::to_owned));
     let compute = mechanism_rows(db, known, only);
-    let rows = remember(db, &db.memo().mechanisms, known, key, compute).await?;
+    let rows = remember(db, &memo::of(db).mechanisms, known, key, compute).await?;
     Ok(rows.as_ref().clone())
 }
 
@@ -846,7 +847,7 @@ pub async fn recommendations(
     known: i64,
 ) -> Result<Vec<RecommendationRow>, ProjectionError> {
     let compute = recommendation_rows(db, known);
-    let rows = remember(db, &db.memo().recommendations, known, known, compute).await?;
+    let rows = remember(db, &memo::of(db).recommendations, known, known, compute).await?;
     Ok(rows.as_ref().clone())
 }
 
@@ -894,7 +895,7 @@ pub async fn review_points(
     known: i64,
 ) -> Result<Vec<ReviewPointRow>, ProjectionError> {
     let compute = review_point_rows(db, known);
-    let rows = remember(db, &db.memo().review_points, known, known, compute).await?;
+    let rows = remember(db, &memo::of(db).review_points, known, known, compute).await?;
     Ok(rows.as_ref().clone())
 }
 
