@@ -427,12 +427,7 @@ async fn load_known(
     .await?;
     let mut links = HashMap::new();
     for row in &link_rows {
-        let kind: String = row.try_get("kind")?;
-        let kind = match kind.as_str() {
-            "objective" => "objective",
-            "sdg_target" => "sdg_target",
-            _ => "recommendation",
-        };
+        let kind = decode::link_kind(&row.try_get::<String, _>("kind")?)?;
         links.insert(
             (kind, row.try_get::<String, _>("link")?),
             row.try_get("known_from")?,

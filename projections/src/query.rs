@@ -223,9 +223,11 @@ async fn rows(
                     .try_get::<Option<String>, _>("due_date")?
                     .map(|d| decode::date(&d))
                     .transpose()?,
-                gcm_objectives: json_list(&row.try_get::<String, _>("gcm_objectives")?),
-                sdg_targets: json_list(&row.try_get::<String, _>("sdg_targets")?),
-                recommendation_ids: json_list(&row.try_get::<String, _>("recommendation_ids")?),
+                gcm_objectives: decode::json_list(&row.try_get::<String, _>("gcm_objectives")?)?,
+                sdg_targets: decode::json_list(&row.try_get::<String, _>("sdg_targets")?)?,
+                recommendation_ids: decode::json_list(
+                    &row.try_get::<String, _>("recommendation_ids")?,
+                )?,
                 status: row.try_get("status")?,
                 percent: row
                     .try_get::<Option<i64>, _>("percent")?
@@ -235,10 +237,6 @@ async fn rows(
             })
         })
         .collect()
-}
-
-fn json_list<T: serde::de::DeserializeOwned>(text: &str) -> Vec<T> {
-    serde_json::from_str(text).unwrap_or_default()
 }
 
 /// Counts for one group (a GCM objective, an SDG target, a mechanism, or everything).
