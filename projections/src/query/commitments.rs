@@ -7,7 +7,7 @@ use sqlx::Row as _;
 use time::Date;
 
 use super::memo::{self, LONGEST_KEPT_LIST, Question, remember};
-use super::sql::{self, Params};
+use super::sql::{self, Params, Visible};
 use super::{Clock, Filter};
 use crate::ProjectionError;
 use crate::db::ReadDb;
@@ -102,11 +102,11 @@ pub(super) async fn rows(
     last_report: LastReport,
 ) -> Result<Vec<CommitmentRow>, ProjectionError> {
     let mut params = Params::default();
-    let basis = params.bind(clock.basis.code());
-    let known = params.bind(clock.known);
-    let as_of = params.bind(clock.as_of.to_string());
+    let Visible {
+        known,
+        status: status_visible,
+    } = Visible::bind(&mut params, clock);
     let version_visible = sql::known_at("v", &known);
-    let status_visible = sql::status_visible(&basis, &known, &as_of);
     let filters = filter.condition(&mut params, &known);
     let last_report = match last_report {
         LastReport::Shown => sql::last_report(&mut params, &known, clock.reference_day),

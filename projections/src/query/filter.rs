@@ -1,18 +1,22 @@
 //! The filters shared by the list, progress, timeline and "what moved" reads.
 
+use compact_events::commitment::query::CommitmentStatus;
+use compact_events::ids::{MechanismId, ObjectiveNumber, SdgTargetCode};
+
 use super::sql::{self, Params};
 
-/// Filters shared by the list and progress reads.
+/// Filters shared by the list and progress reads, in the domain's own types: a value the edge
+/// could not parse cannot reach a query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     /// Only this mechanism's commitments.
-    pub mechanism: Option<String>,
+    pub mechanism: Option<MechanismId>,
     /// Only commitments toward this GCM objective.
-    pub objective: Option<u8>,
+    pub objective: Option<ObjectiveNumber>,
     /// Only commitments toward this SDG target.
-    pub sdg_target: Option<String>,
-    /// Only commitments in this status.
-    pub status: Option<String>,
+    pub sdg_target: Option<SdgTargetCode>,
+    /// Only commitments in this status (on the question's `as_of`).
+    pub status: Option<CommitmentStatus>,
     /// Only commitments of mechanisms in this region.
     pub region: Option<String>,
 }
@@ -24,27 +28,31 @@ impl Filter {
     /// Every filter is bound, `null` when absent, so that each question has the same SQL and
     /// query plan whichever filters it sets.
     pub(super) fn condition(&self, params: &mut Params, known: &str) -> String {
-        let mechanism = params.bind(self.mechanism.clone());
+        // Stored as the projector writes them: slugs, numbers and codes as text, statuses by
+        // their wire names.
+        let mechanism = params.bind(self.mechanism.as_ref().map(ToString::to_string));
         let objective = params.bind(self.objective.map(|number| number.to_string()));
-        let sdg_target = params.bind(self.sdg_target.clone());
-        let status = params.bind(self.status.clone());
+        let sdg_target = params.bind(self.sdg_target.as_ref().map(ToString::to_string));
+        let status = params.bind(self.status.map(|status| status.as_str().to_owned()));
         let region = params.bind(self.region.clone());
-        let objective_link = sql::known_at("lo", known);
-        let target_link = sql::known_at("lt", known);
+        // `alias` and `kind` are our constants, never user input.
+        let linked = |alias: &str, kind: &str, link: &str| {
+            format!(
+                "({link} is null or exists (
+                     select 1 from commitment_links {alias}
+                     where {alias}.commitment_id = s.commitment_id
+                       and {alias}.kind = '{kind}'
+                       and {alias}.link = {link}
+                       and {}))",
+                sql::known_at(alias, known)
+            )
+        };
+        let objective = linked("lo", "objective", &objective);
+        let sdg_target = linked("lt", "sdg_target", &sdg_target);
         format!(
             "({mechanism} is null or s.mechanism_id = {mechanism})
-             and ({objective} is null or exists (
-                 select 1 from commitment_links lo
-                 where lo.commitment_id = s.commitment_id
-                   and lo.kind = 'objective'
-                   and lo.link = {objective}
-                   and {objective_link}))
-             and ({sdg_target} is null or exists (
-                 select 1 from commitment_links lt
-                 where lt.commitment_id = s.commitment_id
-                   and lt.kind = 'sdg_target'
-                   and lt.link = {sdg_target}
-                   and {target_link}))
+             and {objective}
+             and {sdg_target}
              and ({status} is null or s.status = {status})
              and ({region} is null or exists (
                  select 1 from mechanisms m

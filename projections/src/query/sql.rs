@@ -16,6 +16,8 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use time::Date;
 
+use super::Clock;
+
 /// The values of a query being put together, in placeholder order.
 #[derive(Debug, Default)]
 pub(super) struct Params {
@@ -74,14 +76,29 @@ pub(super) fn known_at(alias: &str, known: &str) -> String {
     )
 }
 
-/// Status row `s` is visible on both clocks: on `basis`, known at `known`, valid on `as_of`.
-pub(super) fn status_visible(basis: &str, known: &str, as_of: &str) -> String {
-    format!(
-        "s.basis = {basis}
-         and {}
-         and s.valid_from <= {as_of} and (s.valid_to is null or s.valid_to > {as_of})",
-        known_at("s", known)
-    )
+/// A question's point on both clocks, bound: the known position's placeholder, which the other
+/// fragments of the query use too, and the condition that status row `s` is visible there.
+pub(super) struct Visible {
+    /// The placeholder of `clock.known`.
+    pub(super) known: String,
+    /// Status row `s` is on the clock's basis, known at its position and valid on its `as_of`.
+    pub(super) status: String,
+}
+
+impl Visible {
+    /// Binds `clock`'s basis, known position and effective date.
+    pub(super) fn bind(params: &mut Params, clock: &Clock) -> Self {
+        let basis = params.bind(clock.basis.code());
+        let known = params.bind(clock.known);
+        let as_of = params.bind(clock.as_of.to_string());
+        let status = format!(
+            "s.basis = {basis}
+             and {}
+             and s.valid_from <= {as_of} and (s.valid_to is null or s.valid_to > {as_of})",
+            known_at("s", &known)
+        );
+        Self { known, status }
+    }
 }
 
 /// The day of status row `s`'s commitment's latest non-retracted report recorded by
