@@ -9,11 +9,19 @@
 //!
 //! - [`curve`]: a commitment's status as a step function of the effective date, computed with the
 //!   domain's own queries (pure);
-//! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema);
-//! - [`decode`]: typed values out of stored rows (dates, statuses), refusing what is not one;
+//! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema): opening,
+//!   creating, dropping it, its indexes and checkpoints;
+//! - [`decode`]: typed values out of stored rows (dates, statuses, link kinds, JSON lists),
+//!   refusing what is not one;
 //! - [`apply`]: the [`apply::Projector`], which turns batches of events into row changes;
 //! - [`query`]: the reads behind the API and dashboard, for any `as_of` date and `known_at`
-//!   position; answers are kept per generation once their known position is applied (`memo`).
+//!   position, one module per question; answers are kept per generation once their known
+//!   position is applied (`query::memo`).
+//!
+//! The modules depend on each other in one direction only: `apply` and `query` read and write
+//! through `db` and use `decode` and `curve`; `db` knows neither (the writer hands it the session
+//! statements its bulk connections need, and the memo sits in an opaque per-generation slot).
+//! `tests/module_graph.rs` fails on a cycle.
 //!
 //! # The two clocks in the tables
 //!
