@@ -35,8 +35,6 @@ use crate::{DIRECTORY, PROGRESS};
 mod postgres;
 mod sqlite;
 
-pub(crate) use postgres::temporary_tables;
-
 /// How many commitments the projector keeps in memory between batches.
 const CACHE_LIMIT: usize = 200_000;
 
@@ -99,7 +97,7 @@ impl Planned {
     /// Writes the batch in one transaction that also moves every projection's checkpoint to its
     /// last position.
     pub async fn commit(self, db: &ReadDb) -> Result<(), ProjectionError> {
-        match db.bulk() {
+        match db.bulk(postgres::temporary_tables) {
             Some(bulk) => postgres::commit(bulk, self.writes, self.last_position).await,
             None => sqlite::commit(db, self.writes, self.last_position).await,
         }
@@ -429,12 +427,7 @@ async fn load_known(
     .await?;
     let mut links = HashMap::new();
     for row in &link_rows {
-        let kind: String = row.try_get("kind")?;
-        let kind = match kind.as_str() {
-            "objective" => "objective",
-            "sdg_target" => "sdg_target",
-            _ => "recommendation",
-        };
+        let kind = decode::link_kind(&row.try_get::<String, _>("kind")?)?;
         links.insert(
             (kind, row.try_get::<String, _>("link")?),
             row.try_get("known_from")?,

@@ -5,16 +5,16 @@
 //! A rebuild fills a new generation from position 0 while the current one keeps answering reads,
 //! then the service switches to it; nothing is ever rebuilt in place (the trap of Marten #3690).
 
+use std::any::Any;
+use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AnyPool, ConnectOptions as _, Connection as _};
-
-use crate::memo::Memo;
 
 /// The read-model tables' migrations (portable SQL, shared by both backends).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/read");
@@ -59,9 +59,40 @@ pub struct ReadDb {
     pool: AnyPool,
     /// PostgreSQL only: typed connections for the runner's bulk writes (`COPY`, which the `Any`
     /// driver cannot issue).
-    bulk: Option<PgPool>,
+    bulk: Option<Bulk>,
     location: Location,
-    memo: Arc<Memo>,
+    /// What the layers above keep per generation, shared by clones of this handle: the queries
+    /// keep their answers here (`query::memo`).
+    kept: Kept,
+}
+
+/// Statements run on every new bulk connection after `search_path`: the session state its writer
+/// needs (the temporary tables of `apply`). The writer passes them in ([`ReadDb::bulk`]) so that
+/// managing generations does not depend on how events are applied.
+pub(crate) type BulkSession = fn() -> Vec<String>;
+
+/// The runner's typed PostgreSQL pool, opened on first use with the writer's session statements.
+#[derive(Clone, Debug)]
+struct Bulk {
+    options: PgConnectOptions,
+    set_path: String,
+    pool: Arc<OnceLock<PgPool>>,
+}
+
+/// One value of any type, made on first use and shared by clones.
+///
+/// Type-erased so that `db` need not name what the layers above keep: the per-generation memo
+/// lives in `query`, which reads generations through this module, and naming it here would make
+/// the two depend on each other. Only the queries put a value here.
+#[derive(Clone, Default)]
+struct Kept(Arc<OnceLock<Box<dyn Any + Send + Sync>>>);
+
+impl fmt::Debug for Kept {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Kept")
+            .field("made", &self.0.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ReadDb {
@@ -110,7 +141,11 @@ impl ReadDb {
                     .await?;
                 admin.close().await?;
                 let set_path = format!("set search_path to {schema}");
-                bulk = Some(bulk_pool(url, set_path.clone())?);
+                bulk = Some(Bulk {
+                    options: PgConnectOptions::from_str(url)?,
+                    set_path: set_path.clone(),
+                    pool: Arc::default(),
+                });
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
@@ -130,7 +165,7 @@ impl ReadDb {
             pool,
             bulk,
             location: location.clone(),
-            memo: Arc::default(),
+            kept: Kept::default(),
         })
     }
 
@@ -139,14 +174,24 @@ impl ReadDb {
         &self.pool
     }
 
-    /// The typed PostgreSQL pool for bulk writes, if this generation is on PostgreSQL.
-    pub(crate) fn bulk(&self) -> Option<&PgPool> {
-        self.bulk.as_ref()
+    /// The typed PostgreSQL pool for bulk writes, if this generation is on PostgreSQL. Its
+    /// connections run `session` once each when they open; the first call's `session` is the one
+    /// used (only the projector writes through this pool).
+    pub(crate) fn bulk(&self, session: BulkSession) -> Option<&PgPool> {
+        let bulk = self.bulk.as_ref()?;
+        Some(
+            bulk.pool
+                .get_or_init(|| bulk_pool(bulk.options.clone(), bulk.set_path.clone(), session())),
+        )
     }
 
-    /// The answers kept for this generation (shared by clones of this handle).
-    pub(crate) fn memo(&self) -> &Memo {
-        &self.memo
+    /// The value of type `T` kept for this generation, made with `T::default()` on first use and
+    /// shared by clones of this handle; `None` if a value of another type was kept first.
+    pub(crate) fn kept<T: Any + Default + Send + Sync>(&self) -> Option<&T> {
+        self.kept
+            .0
+            .get_or_init(|| Box::new(T::default()))
+            .downcast_ref::<T>()
     }
 
     /// Where this generation lives.
@@ -301,21 +346,23 @@ impl ReadDb {
 /// Connections for the runner's writes to a PostgreSQL generation: one writer at a time, so two
 /// connections (one spare while a failed one is replaced). Opened lazily, so a process that only
 /// reads never holds one.
-fn bulk_pool(url: &str, set_path: String) -> Result<PgPool, sqlx::Error> {
+fn bulk_pool(options: PgConnectOptions, set_path: String, session: Vec<String>) -> PgPool {
+    let session: Arc<[String]> = session.into();
     PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(move |connection, _| {
             let set_path = set_path.clone();
+            let session = Arc::clone(&session);
             Box::pin(async move {
                 sqlx::query(&set_path).execute(&mut *connection).await?;
-                for table in crate::apply::temporary_tables() {
-                    sqlx::query(&table).execute(&mut *connection).await?;
+                for statement in session.iter() {
+                    sqlx::query(statement).execute(&mut *connection).await?;
                 }
                 Ok(())
             })
         })
-        .connect_lazy(url)
+        .connect_lazy_with(options)
 }
 
 /// Schema names are ours (`read_g<N>`), never user input; still, refuse anything but

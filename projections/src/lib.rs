@@ -9,11 +9,19 @@
 //!
 //! - [`curve`]: a commitment's status as a step function of the effective date, computed with the
 //!   domain's own queries (pure);
-//! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema);
-//! - [`decode`]: typed values out of stored rows (dates, statuses), refusing what is not one;
+//! - [`db`]: one *generation* of the tables (a SQLite file or a PostgreSQL schema): opening,
+//!   creating, dropping it, its indexes and checkpoints;
+//! - [`decode`]: typed values out of stored rows (dates, statuses, link kinds, JSON lists),
+//!   refusing what is not one;
 //! - [`apply`]: the [`apply::Projector`], which turns batches of events into row changes;
 //! - [`query`]: the reads behind the API and dashboard, for any `as_of` date and `known_at`
-//!   position; answers are kept per generation once their known position is applied (`memo`).
+//!   position, one module per question; answers are kept per generation once their known
+//!   position is applied (`query::memo`).
+//!
+//! The modules depend on each other in one direction only: `apply` and `query` read and write
+//! through `db` and use `decode` and `curve`; `db` knows neither (the writer hands it the session
+//! statements its bulk connections need, and the memo sits in an opaque per-generation slot).
+//! `tests/module_graph.rs` fails on a cycle.
 //!
 //! # The two clocks in the tables
 //!
@@ -26,30 +34,22 @@ pub mod apply;
 pub mod curve;
 pub mod db;
 pub mod decode;
-mod memo;
 pub mod query;
 
-/// A read model's identity: its name, the version of its code (a change triggers a rebuild) and
-/// the event types it reads.
+/// A read model's identity: its name and the version of its code (a change triggers a rebuild).
+/// Which events it reads is the projector's `match`, not a list kept beside it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProjectionInfo {
     /// Stable name, used in checkpoints and on the command line (`rebuild NAME`).
     pub name: &'static str,
     /// Bump when the tables or what is written to them change: the runner then rebuilds.
     pub version: u32,
-    /// The event types it reads; it ignores the rest.
-    pub event_types: &'static [&'static str],
 }
 
 /// Mechanisms, recommendations and review points.
 pub const DIRECTORY: ProjectionInfo = ProjectionInfo {
     name: "directory",
     version: 1,
-    event_types: &[
-        "mechanism_registered",
-        "recommendation_added",
-        "review_point_added",
-    ],
 };
 
 /// Commitments, their links to objectives, SDG targets and recommendations, their status on both
@@ -57,15 +57,6 @@ pub const DIRECTORY: ProjectionInfo = ProjectionInfo {
 pub const PROGRESS: ProjectionInfo = ProjectionInfo {
     name: "progress",
     version: 1,
-    event_types: &[
-        "commitment_made",
-        "commitment_revised",
-        "progress_reported",
-        "progress_validated",
-        "progress_rejected",
-        "progress_retracted",
-        "commitment_withdrawn",
-    ],
 };
 
 /// Every read model, in the order they are applied.

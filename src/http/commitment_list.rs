@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use compact_events::commitment::query::CommitmentStatus;
 use compact_events::ids::{MechanismId, ObjectiveNumber, SdgTargetCode};
 use compact_projections::query::{self, CommitmentRow, Filter};
 use serde::{Deserialize, Serialize};
@@ -84,14 +85,15 @@ pub enum StatusFilter {
 }
 
 impl StatusFilter {
-    fn as_str(self) -> &'static str {
+    /// The status it filters by.
+    pub fn status(self) -> CommitmentStatus {
         match self {
-            Self::Planned => "planned",
-            Self::InProgress => "in_progress",
-            Self::Delayed => "delayed",
-            Self::Achieved => "achieved",
-            Self::Discontinued => "discontinued",
-            Self::Withdrawn => "withdrawn",
+            Self::Planned => CommitmentStatus::Planned,
+            Self::InProgress => CommitmentStatus::InProgress,
+            Self::Delayed => CommitmentStatus::Delayed,
+            Self::Achieved => CommitmentStatus::Achieved,
+            Self::Discontinued => CommitmentStatus::Discontinued,
+            Self::Withdrawn => CommitmentStatus::Withdrawn,
         }
     }
 }
@@ -199,10 +201,10 @@ pub async fn list_commitments(
     )
     .await?;
     let filter = Filter {
-        mechanism: params.mechanism.as_ref().map(ToString::to_string),
-        objective: params.objective.map(ObjectiveNumber::get),
-        sdg_target: params.sdg_target.as_ref().map(ToString::to_string),
-        status: params.status.map(|s| s.as_str().to_owned()),
+        mechanism: params.mechanism.clone(),
+        objective: params.objective,
+        sdg_target: params.sdg_target.clone(),
+        status: params.status.map(StatusFilter::status),
         region: params.region.clone(),
     };
     let after = params.cursor.as_deref().map(decode_cursor).transpose()?;

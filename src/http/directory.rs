@@ -45,19 +45,19 @@ pub struct Mechanisms {
 async fn mechanism_views(
     state: &AppState,
     params: &ClockParams,
-    only: Option<&str>,
+    only: Option<&MechanismId>,
 ) -> Result<(ClockView, Vec<MechanismView>), ApiError> {
     let clock = resolve(state, params).await?;
     let db = state.read.db();
     let filter = Filter {
-        mechanism: only.map(str::to_owned),
+        mechanism: only.cloned(),
         ..Filter::default()
     };
     let tallies = query::progress(&db, &clock, &filter, GroupBy::Mechanism)
         .await
         .map_err(ApiError::internal)?;
     let empty = Tally::default();
-    let mechanisms = query::mechanisms(&db, clock.known, only)
+    let mechanisms = query::mechanisms(&db, clock.known, only.map(MechanismId::as_str))
         .await
         .map_err(ApiError::internal)?
         .into_iter()
@@ -105,7 +105,7 @@ pub async fn get_mechanism(
 ) -> Result<Json<MechanismView>, ApiError> {
     let id =
         MechanismId::parse(&id).map_err(|_| ApiError::NotFound(format!("no mechanism {id}")))?;
-    let (_, mut mechanisms) = mechanism_views(&state, &params, Some(id.as_str())).await?;
+    let (_, mut mechanisms) = mechanism_views(&state, &params, Some(&id)).await?;
     mechanisms
         .pop()
         .map(Json)

@@ -60,7 +60,7 @@ impl ProgressParams {
 
     fn filter(&self) -> Filter {
         Filter {
-            mechanism: self.mechanism.as_ref().map(ToString::to_string),
+            mechanism: self.mechanism.clone(),
             region: self.region.clone(),
             ..Filter::default()
         }
@@ -381,9 +381,9 @@ pub async fn timeline(
         )));
     }
     let filter = Filter {
-        mechanism: params.mechanism.as_ref().map(ToString::to_string),
-        objective: params.objective.map(ObjectiveNumber::get),
-        sdg_target: params.sdg_target.as_ref().map(ToString::to_string),
+        mechanism: params.mechanism.clone(),
+        objective: params.objective,
+        sdg_target: params.sdg_target.clone(),
         ..Filter::default()
     };
     let series = query::timeline(&state.read.db(), &clock, &filter, &ends)
@@ -577,9 +577,9 @@ pub async fn changes(
         return Err(ApiError::BadRequest("limit must be 1 to 1000".into()));
     }
     let filter = Filter {
-        mechanism: params.mechanism.as_ref().map(ToString::to_string),
-        objective: params.objective.map(ObjectiveNumber::get),
-        sdg_target: params.sdg_target.as_ref().map(ToString::to_string),
+        mechanism: params.mechanism.clone(),
+        objective: params.objective,
+        sdg_target: params.sdg_target.clone(),
         region: params.region.clone(),
         status: None,
     };

@@ -272,7 +272,7 @@ fn range(page: &Page, review_points: &[ReviewPointRow]) -> Result<Range, WebErro
     if let Some(mechanism) = page.param("mechanism") {
         let id = MechanismId::parse(mechanism)
             .map_err(|error| WebError::bad_request(error.to_string()))?;
-        filter.mechanism = Some(id.to_string());
+        filter.mechanism = Some(id);
     }
     if let Some(objective) = page.param("objective") {
         let number = objective
@@ -282,7 +282,7 @@ fn range(page: &Page, review_points: &[ReviewPointRow]) -> Result<Range, WebErro
             .ok_or_else(|| {
                 WebError::bad_request(format!("there is no GCM objective `{objective}`"))
             })?;
-        filter.objective = Some(number.get());
+        filter.objective = Some(number);
     }
     Ok(Range { from, to, filter })
 }

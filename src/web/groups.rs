@@ -10,6 +10,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use compact_events::catalogue;
+use compact_events::commitment::query::CommitmentStatus;
 use compact_events::ids::{MechanismId, ObjectiveNumber, SdgTargetCode};
 use compact_projections::query::{self, Clock, Filter, GroupBy, MechanismRow, Tally};
 
@@ -132,7 +133,7 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
     let (group_filter, group_by, key) = match &group {
         Group::Objective(number) => (
             Filter {
-                objective: Some(number.get()),
+                objective: Some(*number),
                 ..Filter::default()
             },
             GroupBy::Objective,
@@ -140,7 +141,7 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
         ),
         Group::SdgTarget(code) => (
             Filter {
-                sdg_target: Some(code.to_string()),
+                sdg_target: Some(code.clone()),
                 ..Filter::default()
             },
             GroupBy::SdgTarget,
@@ -148,7 +149,8 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
         ),
         Group::Mechanism(mechanism) => (
             Filter {
-                mechanism: Some(mechanism.id.clone()),
+                // A stored slug was parsed when it was registered.
+                mechanism: Some(MechanismId::parse(&mechanism.id).map_err(WebError::internal)?),
                 ..Filter::default()
             },
             GroupBy::Mechanism,
@@ -195,7 +197,7 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
         summary,
         status_choices: choices(
             page,
-            filter.status.as_deref(),
+            filter.status.map(CommitmentStatus::as_str),
             STATUSES
                 .iter()
                 .map(|wire| ((*wire).to_owned(), t.status(wire).to_owned())),
@@ -204,7 +206,7 @@ async fn render(state: &AppState, page: &Page, group: Group) -> Result<Html<Stri
             Group::Mechanism(_) => Vec::new(),
             _ => choices(
                 page,
-                filter.mechanism.as_deref(),
+                filter.mechanism.as_ref().map(MechanismId::as_str),
                 mechanisms.into_iter().map(|m| (m.id, m.name)),
             ),
         },
@@ -277,7 +279,7 @@ pub async fn timeline_csv(
     if let Some(code) = page.param("sdg_target") {
         let code =
             SdgTargetCode::parse(code).map_err(|error| WebError::bad_request(error.to_string()))?;
-        filter.sdg_target = Some(code.to_string());
+        filter.sdg_target = Some(code);
     }
     let filter = user_filter(&page, filter)?;
     let points = timeline(
@@ -320,7 +322,7 @@ fn query_filter(page: &Page) -> Result<Filter, WebError> {
     if let Some(code) = page.param("sdg_target") {
         let code =
             SdgTargetCode::parse(code).map_err(|error| WebError::bad_request(error.to_string()))?;
-        filter.sdg_target = Some(code.to_string());
+        filter.sdg_target = Some(code);
     }
     user_filter(page, filter)
 }
@@ -329,19 +331,22 @@ fn query_filter(page: &Page) -> Result<Filter, WebError> {
 /// `objective` where the group does not fix them already).
 fn user_filter(page: &Page, mut filter: Filter) -> Result<Filter, WebError> {
     if let Some(status) = page.param("status") {
-        if !STATUSES.contains(&status) {
+        let known = CommitmentStatus::ALL
+            .into_iter()
+            .find(|known| known.as_str() == status);
+        let Some(known) = known else {
             return Err(WebError::bad_request(format!(
                 "there is no status `{status}`"
             )));
-        }
-        filter.status = Some(status.to_owned());
+        };
+        filter.status = Some(known);
     }
     if let Some(mechanism) = page.param("mechanism")
         && filter.mechanism.is_none()
     {
         let id = MechanismId::parse(mechanism)
             .map_err(|error| WebError::bad_request(error.to_string()))?;
-        filter.mechanism = Some(id.to_string());
+        filter.mechanism = Some(id);
     }
     if let Some(objective) = page.param("objective")
         && filter.objective.is_none()
@@ -353,7 +358,7 @@ fn user_filter(page: &Page, mut filter: Filter) -> Result<Filter, WebError> {
             .ok_or_else(|| {
                 WebError::bad_request(format!("there is no GCM objective `{objective}`"))
             })?;
-        filter.objective = Some(number.get());
+        filter.objective = Some(number);
     }
     Ok(filter)
 }
@@ -362,16 +367,16 @@ fn user_filter(page: &Page, mut filter: Filter) -> Result<Filter, WebError> {
 fn api_filter(filter: &Filter) -> Vec<(&'static str, String)> {
     let mut params = Vec::new();
     if let Some(mechanism) = &filter.mechanism {
-        params.push(("mechanism", mechanism.clone()));
+        params.push(("mechanism", mechanism.to_string()));
     }
     if let Some(objective) = filter.objective {
         params.push(("objective", objective.to_string()));
     }
     if let Some(target) = &filter.sdg_target {
-        params.push(("sdg_target", target.clone()));
+        params.push(("sdg_target", target.to_string()));
     }
     if let Some(status) = &filter.status {
-        params.push(("status", status.clone()));
+        params.push(("status", status.as_str().to_owned()));
     }
     params
 }

@@ -12,7 +12,7 @@ use compact_events::decider::Decider;
 use compact_events::event::Event;
 use compact_events::event::commitment::CommitmentEvent;
 use compact_events::freshness::Freshness;
-use compact_events::ids::CommitmentId;
+use compact_events::ids::{CommitmentId, ObjectiveNumber};
 use compact_events::stream::StreamId;
 use compact_projections::ProjectionError;
 use compact_projections::apply::{Envelope, Projector, StateSource};
@@ -257,7 +257,7 @@ async fn compare(db: &ReadDb, events: &[RecordedEvent], as_of: Date, known: i64,
             })
             .collect();
         let filter = Filter {
-            objective,
+            objective: objective.map(|n| ObjectiveNumber::new(i64::from(n)).unwrap()),
             ..Filter::default()
         };
         let actual = query::timeline(db, &clock, &filter, &ends).await.unwrap();

@@ -20,16 +20,22 @@ use super::{
 };
 use crate::ProjectionError;
 
-/// The statements that create the [`CloseTable`]s on a bulk connection, once per connection;
-/// they empty at every commit.
-pub(crate) fn temporary_tables() -> impl Iterator<Item = String> {
-    CLOSE_TABLES.into_iter().map(|table| {
-        format!(
-            "create temp table {} ({}) on commit delete rows",
-            table.name,
-            table.definition()
-        )
-    })
+/// The statements that create the [`CloseTable`]s on a bulk connection, once per connection
+/// (the generation's pool runs them as each connection opens: [`ReadDb::bulk`]); they empty at
+/// every commit.
+///
+/// [`ReadDb::bulk`]: crate::db::ReadDb
+pub(super) fn temporary_tables() -> Vec<String> {
+    CLOSE_TABLES
+        .into_iter()
+        .map(|table| {
+            format!(
+                "create temp table {} ({}) on commit delete rows",
+                table.name,
+                table.definition()
+            )
+        })
+        .collect()
 }
 
 /// Writes `writes` and moves every projection's checkpoint to `last_position`, in one

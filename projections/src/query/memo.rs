@@ -24,11 +24,12 @@ use std::time::{Duration, Instant};
 use moka::future::Cache;
 use sqlx::AnyPool;
 
+use crate::ProjectionError;
 use crate::db::ReadDb;
+
 use time::Date;
 
-use crate::ProjectionError;
-use crate::query::{
+use super::{
     Change, Clock, CommitmentRow, Filter, GroupBy, MechanismRow, Moves, RecommendationRow,
     ReviewPointRow, Tally,
 };
@@ -120,6 +121,15 @@ impl Default for Memo {
     }
 }
 
+/// The answers kept for `db`'s generation (shared by clones of the handle).
+pub(crate) fn of(db: &ReadDb) -> &Memo {
+    match db.kept::<Memo>() {
+        Some(memo) => memo,
+        // The queries are the only ones to keep a value in a generation, and it is this one.
+        None => unreachable!("a generation keeps a memo and nothing else"),
+    }
+}
+
 impl Memo {
     /// Notes that a reader asked `question` about the newest position.
     pub(crate) fn follow(&self, question: Question) {
@@ -186,7 +196,7 @@ where
     V: Send + Sync + 'static,
     F: Future<Output = Result<V, ProjectionError>>,
 {
-    if !db.memo().settled(db.pool(), known).await? {
+    if !of(db).settled(db.pool(), known).await? {
         return compute.await.map(Arc::new);
     }
     answers
