@@ -25,6 +25,16 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run compact-tracker")
 }
 
+/// `127.0.0.1:<port>` from serve's first line, `… listening on http://<address>/ …`.
+fn listening_address(first: &str) -> String {
+    first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -139,12 +149,7 @@ fn a_bare_invocation_serves_with_the_options_the_environment_gives() {
         let output = child.wait_with_output().unwrap();
         panic!("serve printed nothing: {}", stderr(&output));
     };
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
+    let address = listening_address(&first);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let status = runtime.block_on(async {
         reqwest::get(format!("http://{address}/v1/review-points"))
@@ -265,12 +270,7 @@ fn serve_listens_answers_and_stops_gracefully_on_sigterm() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
+    let address = listening_address(&first);
     let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
     assert!(
         rest.iter()
