@@ -8,6 +8,13 @@ use serde_json::Value;
 
 use super::browser::{self, Browser};
 use super::history::{self, HistoryApp};
+use crate::backends::{Backend, for_each_backend};
+
+for_each_backend!(
+    the_overview_shows_the_numbers_and_charts_of_the_api,
+    the_as_of_date_and_the_clock_switch_change_the_numbers_as_the_api_says,
+    every_page_renders_in_the_browser_in_each_language,
+);
 
 /// The status wire names, in table and chart order.
 const STATUSES: [&str; 6] = [
@@ -27,10 +34,9 @@ const COLORS: [&str; 6] = [
 /// "As known then" on the day of the first IMRF's last day.
 const IMRF_2022_KNOWN_THEN: &str = "as_of=2022-05-20&known_at=2022-05-20T23%3A59%3A59.999999999Z";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_overview_shows_the_numbers_and_charts_of_the_api() {
+async fn the_overview_shows_the_numbers_and_charts_of_the_api(backend: &impl Backend) {
     let test = "the_overview_shows_the_numbers_and_charts_of_the_api";
-    let app = history::spawn().await;
+    let app = history::spawn(backend).await;
     let Some(browser) = browser::open(test, &app.base()).await else {
         return;
     };
@@ -92,10 +98,11 @@ async fn the_overview_shows_the_numbers_and_charts_of_the_api() {
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_as_of_date_and_the_clock_switch_change_the_numbers_as_the_api_says() {
+async fn the_as_of_date_and_the_clock_switch_change_the_numbers_as_the_api_says(
+    backend: &impl Backend,
+) {
     let test = "the_as_of_date_and_the_clock_switch_change_the_numbers_as_the_api_says";
-    let app = history::spawn().await;
+    let app = history::spawn(backend).await;
     let Some(browser) = browser::open(test, &app.base()).await else {
         return;
     };
@@ -155,10 +162,9 @@ async fn the_as_of_date_and_the_clock_switch_change_the_numbers_as_the_api_says(
     browser.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_page_renders_in_the_browser_in_each_language() {
+async fn every_page_renders_in_the_browser_in_each_language(backend: &impl Backend) {
     let test = "every_page_renders_in_the_browser_in_each_language";
-    let app = history::spawn().await;
+    let app = history::spawn(backend).await;
     let Some(browser) = browser::open(test, &app.base()).await else {
         return;
     };

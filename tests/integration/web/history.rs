@@ -44,7 +44,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use crate::backends::{Backend, SqliteBackend};
+use crate::backends::Backend;
 
 /// The service over the history, on a real socket.
 pub struct HistoryApp {
@@ -53,7 +53,6 @@ pub struct HistoryApp {
     /// Commitment ids by short name (`data`, `referral`, `skills`, `consular`, `remittances`,
     /// `return`, `labour`).
     pub commitments: HashMap<&'static str, String>,
-    _backend: SqliteBackend,
     server: JoinHandle<()>,
 }
 
@@ -83,9 +82,9 @@ impl HistoryApp {
     }
 }
 
-/// Records the history on a fresh SQLite store, then seeds the catalogues and serves it.
-pub async fn spawn() -> HistoryApp {
-    let backend = SqliteBackend::new();
+/// Records the history on the backend's fresh store, then seeds the catalogues and serves it
+/// once the read models hold all of it.
+pub async fn spawn(backend: &impl Backend) -> HistoryApp {
     let store = backend.open_any().await;
     let commitments = record(&store).await;
     load_builtin_catalogues(&store)
@@ -102,12 +101,15 @@ pub async fn spawn() -> HistoryApp {
     let server = tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
     });
-    HistoryApp {
+    let app = HistoryApp {
         address,
         commitments,
-        _backend: backend,
         server,
-    }
+    };
+    let head = store.head().await.expect("read the head");
+    app.api(&format!("/v1/review-points?min_position={head}"))
+        .await;
+    app
 }
 
 async fn record(store: &AnyStore) -> HashMap<&'static str, String> {
