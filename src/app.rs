@@ -101,10 +101,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             let store = open_store(&url).await?;
             let started = std::time::Instant::now();
             let show_progress = !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let (generation, position) =
-                crate::read_side::runner::rebuild(&store, &store.url(), show_progress)
-                    .await
-                    .map_err(|error| AppError::ReadSide(error.to_string()))?;
+            let (generation, position) = crate::read_side::runner::rebuild(&store, show_progress)
+                .await
+                .map_err(|error| AppError::ReadSide(error.to_string()))?;
             let seconds = started.elapsed().as_secs_f64();
             #[allow(clippy::cast_precision_loss, reason = "a rate for people to read")]
             let rate = if seconds > 0.0 {
@@ -169,7 +168,7 @@ pub async fn open_store(url: &DatabaseUrl) -> Result<AnyStore, AppError> {
             )),
         })?;
     }
-    AnyStore::connect(url.as_str())
+    AnyStore::connect(url)
         .await
         .map_err(|source| AppError::Store {
             url: url.redacted(),

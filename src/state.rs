@@ -32,7 +32,7 @@ impl AppState {
     /// The state of a server on `store`: tokens in the same database, and the read side started
     /// (its runner keeps the read models up to date in the background).
     pub async fn start(store: AnyStore, config: HttpConfig) -> Result<Self, RunnerError> {
-        let read = crate::read_side::runner::start(store.clone(), store.url()).await?;
+        let read = crate::read_side::runner::start(store.clone()).await?;
         Ok(Self {
             tokens: Tokens::new(store.clone()),
             executor: Executor::new(store.clone()),

@@ -33,23 +33,31 @@ pub enum Location {
     },
 }
 
+/// Where a store keeps its read models, as the store knows itself: beside its SQLite file, or in
+/// its PostgreSQL database. Built from the store's own type, so no URL is sniffed for its scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Home {
+    /// Beside the SQLite store at this path.
+    Sqlite(PathBuf),
+    /// In the PostgreSQL database at this URL.
+    Postgres(String),
+}
+
 impl Location {
-    /// Generation `generation` next to the event store at `store_url`: a file beside the SQLite
-    /// store (`<store>.read-g<N>.db`) or a schema `read_g<N>` in the PostgreSQL database.
-    pub fn for_store(store_url: &str, generation: i64) -> Self {
-        if store_url.starts_with("postgres://") || store_url.starts_with("postgresql://") {
-            return Self::PostgresSchema {
-                url: store_url.to_owned(),
+    /// Generation `generation` of the read models at `home`: a file beside the SQLite store
+    /// (`<store>.read-g<N>.db`) or a schema `read_g<N>` in the PostgreSQL database.
+    pub fn of(home: &Home, generation: i64) -> Self {
+        match home {
+            Home::Postgres(url) => Self::PostgresSchema {
+                url: url.clone(),
                 schema: format!("read_g{generation}"),
-            };
+            },
+            Home::Sqlite(store) => {
+                let store = store.to_string_lossy();
+                let stem = store.strip_suffix(".db").unwrap_or(&store);
+                Self::SqliteFile(PathBuf::from(format!("{stem}.read-g{generation}.db")))
+            }
         }
-        let path = store_url
-            .strip_prefix("sqlite://")
-            .or_else(|| store_url.strip_prefix("sqlite:"))
-            .unwrap_or(store_url);
-        let path = path.split('?').next().unwrap_or(path);
-        let stem = path.strip_suffix(".db").unwrap_or(path);
-        Self::SqliteFile(PathBuf::from(format!("{stem}.read-g{generation}.db")))
     }
 }
 
@@ -387,11 +395,11 @@ mod tests {
     #[test]
     fn generations_live_beside_the_store() {
         assert_eq!(
-            Location::for_store("sqlite://data/compact-tracker.db", 3),
+            Location::of(&Home::Sqlite("data/compact-tracker.db".into()), 3),
             Location::SqliteFile(PathBuf::from("data/compact-tracker.read-g3.db"))
         );
         assert_eq!(
-            Location::for_store("postgres://u@h/db", 2),
+            Location::of(&Home::Postgres("postgres://u@h/db".into()), 2),
             Location::PostgresSchema {
                 url: "postgres://u@h/db".into(),
                 schema: "read_g2".into()

@@ -22,7 +22,7 @@ use compact_events::ids::CommitmentId;
 use compact_events::stream::StreamId;
 use compact_projections::ProjectionError;
 use compact_projections::apply::{Envelope, Projector, StateSource};
-use compact_projections::db::{Location, ReadDb};
+use compact_projections::db::{Home, Location, ReadDb};
 use indicatif::{ProgressBar, ProgressStyle};
 use tokio::task::JoinHandle;
 use tracing::Instrument;
@@ -110,7 +110,8 @@ pub enum RunnerError {
 /// Returns at once with the generation that should serve reads now: the active one if it matches
 /// this build's projection versions, else the old active one (stale but available) or, on a fresh
 /// store, the generation being built.
-pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, RunnerError> {
+pub async fn start(store: AnyStore) -> Result<ReadSide, RunnerError> {
+    let home = store.read_home();
     let all = generations::list(&store).await?;
     let versions = current_versions();
     let active = all.iter().find(|g| g.state == "active");
@@ -121,24 +122,24 @@ pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, Runne
         .map(|g| g.generation);
     let (serving, target) = match active {
         Some(active) if active.versions == versions => {
-            let db = ReadDb::open(&Location::for_store(&store_url, active.generation)).await?;
+            let db = ReadDb::open(&Location::of(&home, active.generation)).await?;
             (db, Target::Follow(active.generation))
         }
         Some(stale) => {
             tracing::info!(generation = stale.generation, versions = %stale.versions, "projection versions changed: rebuilding the read models");
-            let db = ReadDb::open(&Location::for_store(&store_url, stale.generation)).await?;
+            let db = ReadDb::open(&Location::of(&home, stale.generation)).await?;
             let generation = match building {
                 Some(generation) => generation,
-                None => new_generation(&store, &store_url).await?,
+                None => new_generation(&store, &home).await?,
             };
             (db, Target::Build(generation))
         }
         None => {
             let generation = match building {
                 Some(generation) => generation,
-                None => new_generation(&store, &store_url).await?,
+                None => new_generation(&store, &home).await?,
             };
-            let db = ReadDb::open(&Location::for_store(&store_url, generation)).await?;
+            let db = ReadDb::open(&Location::of(&home, generation)).await?;
             (db, Target::Build(generation))
         }
     };
@@ -146,7 +147,7 @@ pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, Runne
     let read_side = ReadSide::new(serving, applied);
     let runner = Runner {
         store,
-        store_url,
+        home,
         read_side: read_side.clone(),
     };
     tokio::spawn(runner.supervise(target));
@@ -155,13 +156,10 @@ pub async fn start(store: AnyStore, store_url: String) -> Result<ReadSide, Runne
 
 /// Builds a fresh generation from position 0 with a progress bar, activates it, and removes the
 /// generations before the one it replaces (`compact-tracker rebuild`).
-pub async fn rebuild(
-    store: &AnyStore,
-    store_url: &str,
-    show_progress: bool,
-) -> Result<(i64, i64), RunnerError> {
-    let generation = new_generation(store, store_url).await?;
-    let db = ReadDb::open(&Location::for_store(store_url, generation)).await?;
+pub async fn rebuild(store: &AnyStore, show_progress: bool) -> Result<(i64, i64), RunnerError> {
+    let home = &store.read_home();
+    let generation = new_generation(store, home).await?;
+    let db = ReadDb::open(&Location::of(home, generation)).await?;
     db.defer_indexes().await.map_err(ProjectionError::from)?;
     let head = store.head().await?;
     let bar = if show_progress {
@@ -184,7 +182,7 @@ pub async fn rebuild(
     db.restore_indexes().await.map_err(ProjectionError::from)?;
     db.analyze().await.map_err(ProjectionError::from)?;
     generations::activate(store, generation).await?;
-    drop_old_generations(store, store_url, generation).await;
+    drop_old_generations(store, home, generation).await;
     Ok((generation, position))
 }
 
@@ -197,7 +195,7 @@ enum Target {
 
 struct Runner {
     store: AnyStore,
-    store_url: String,
+    home: Home,
     read_side: ReadSide,
 }
 
@@ -268,7 +266,7 @@ impl Runner {
             if let Ok(Some(active)) = generations::active(&self.store).await
                 && active.versions == current_versions()
             {
-                let location = Location::for_store(&self.store_url, active.generation);
+                let location = Location::of(&self.home, active.generation);
                 if self.read_side.db().location() != &location
                     && let Ok(db) = ReadDb::open(&location).await
                 {
@@ -294,7 +292,7 @@ impl Runner {
 
     /// Catches a new generation up to the head, activates it and serves reads from it.
     async fn build(&self, generation: i64) -> Result<Target, RunnerError> {
-        let db = ReadDb::open(&Location::for_store(&self.store_url, generation)).await?;
+        let db = ReadDb::open(&Location::of(&self.home, generation)).await?;
         let start = checkpoint(&db).await?;
         if start == 0 {
             db.defer_indexes().await.map_err(ProjectionError::from)?;
@@ -314,7 +312,7 @@ impl Runner {
             && active.generation > generation
             && active.versions == current_versions()
         {
-            let db = ReadDb::open(&Location::for_store(&self.store_url, active.generation)).await?;
+            let db = ReadDb::open(&Location::of(&self.home, active.generation)).await?;
             let applied = checkpoint(&db).await?;
             self.read_side.serve(db, applied);
             return Ok(Target::Follow(active.generation));
@@ -322,14 +320,14 @@ impl Runner {
         generations::activate(&self.store, generation).await?;
         self.read_side.serve(db, position);
         tracing::info!(generation, position, "read models built and activated");
-        drop_old_generations(&self.store, &self.store_url, generation).await;
+        drop_old_generations(&self.store, &self.home, generation).await;
         Ok(Target::Follow(generation))
     }
 
     /// Applies new events as they come, until another generation becomes active.
     async fn follow(&self, generation: i64) -> Result<Target, RunnerError> {
         // After a restart the generation to follow may not be the one serving reads yet.
-        let location = Location::for_store(&self.store_url, generation);
+        let location = Location::of(&self.home, generation);
         if generation > 0 && self.read_side.db().location() != &location {
             let db = ReadDb::open(&location).await?;
             let applied = checkpoint(&db).await?;
@@ -358,8 +356,7 @@ impl Runner {
                 if let Some(active) = generations::active(&self.store).await?
                     && active.generation != generation
                 {
-                    let db = ReadDb::open(&Location::for_store(&self.store_url, active.generation))
-                        .await?;
+                    let db = ReadDb::open(&Location::of(&self.home, active.generation)).await?;
                     let applied = checkpoint(&db).await?;
                     self.read_side.serve(db, applied);
                     tracing::info!(
@@ -529,10 +526,10 @@ async fn checkpoint(db: &ReadDb) -> Result<i64, RunnerError> {
     Ok(position)
 }
 
-async fn new_generation(store: &AnyStore, store_url: &str) -> Result<i64, RunnerError> {
+async fn new_generation(store: &AnyStore, home: &Home) -> Result<i64, RunnerError> {
     let generation = generations::create(store).await?;
     // A leftover from a crashed build of the same number would hold stale rows: start clean.
-    ReadDb::drop_generation(&Location::for_store(store_url, generation))
+    ReadDb::drop_generation(&Location::of(home, generation))
         .await
         .map_err(ProjectionError::from)?;
     Ok(generation)
@@ -540,7 +537,7 @@ async fn new_generation(store: &AnyStore, store_url: &str) -> Result<i64, Runner
 
 /// Removes generations older than the one just replaced: the replaced one stays for processes that
 /// have not switched yet.
-async fn drop_old_generations(store: &AnyStore, store_url: &str, active: i64) {
+async fn drop_old_generations(store: &AnyStore, home: &Home, active: i64) {
     let Ok(all) = generations::list(store).await else {
         return;
     };
@@ -551,7 +548,7 @@ async fn drop_old_generations(store: &AnyStore, store_url: &str, active: i64) {
         .max();
     for generation in all.iter().map(|g| g.generation) {
         if generation < active && Some(generation) != replaced {
-            let location = Location::for_store(store_url, generation);
+            let location = Location::of(home, generation);
             if let Err(error) = ReadDb::drop_generation(&location).await {
                 tracing::warn!(generation, error = %error, "cannot remove an old read-model generation");
             }

@@ -1,6 +1,9 @@
 //! [`AnyStore`]: the store the service runs on, chosen at start-up from the database URL.
 
+use compact_projections::db::Home;
 use tokio::sync::watch;
+
+use crate::config::DatabaseUrl;
 
 use super::postgres::PostgresStore;
 use super::sqlite::SqliteStore;
@@ -19,12 +22,19 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// Opens the store a URL names: `postgres://…`/`postgresql://…` or `sqlite:…`.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(PostgresStore::connect(url).await?))
-        } else {
-            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+    /// Opens the store a URL names.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        match url {
+            DatabaseUrl::Postgres(url) => Ok(Self::Postgres(PostgresStore::connect(url).await?)),
+            DatabaseUrl::Sqlite(url) => Ok(Self::Sqlite(SqliteStore::connect(url).await?)),
+        }
+    }
+
+    /// Where this store keeps its read models.
+    pub fn read_home(&self) -> Home {
+        match self {
+            Self::Sqlite(store) => Home::Sqlite(store.path().to_path_buf()),
+            Self::Postgres(store) => Home::Postgres(store.url().to_owned()),
         }
     }
 

@@ -111,8 +111,8 @@ impl Recomputed {
 }
 
 async fn read_models(store: &AnyStore) -> ReadDb {
-    let (generation, _) = rebuild(store, &store.url(), false).await.unwrap();
-    ReadDb::open(&Location::for_store(&store.url(), generation))
+    let (generation, _) = rebuild(store, false).await.unwrap();
+    ReadDb::open(&Location::of(&store.read_home(), generation))
         .await
         .unwrap()
 }
@@ -506,7 +506,7 @@ async fn half_applied(backend: &impl Backend, seed: u64, generation: i64) -> Hal
     history::write(&store, seed, 300).await;
     let events = store.read_all(0, i64::MAX).await.unwrap();
     let head = events.last().unwrap().position;
-    let location = Location::for_store(&store.url(), generation);
+    let location = Location::of(&store.read_home(), generation);
     let db = ReadDb::open(&location).await.unwrap();
     let mut projector = Projector::new();
     let half = events.len() / 2;
@@ -747,7 +747,7 @@ async fn what_moved_between_two_reviews_equals_the_recomputation_page_by_page(
 async fn a_rebuild_ends_with_every_index_the_migrations_create(backend: &impl Backend) {
     let store = backend.open_any().await;
     history::write(&store, 5, 100).await;
-    let migrated = ReadDb::open(&Location::for_store(&store.url(), 91))
+    let migrated = ReadDb::open(&Location::of(&store.read_home(), 91))
         .await
         .unwrap();
     let rebuilt = read_models(&store).await;

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use compact_projections::db::{Location, ReadDb};
+use compact_projections::db::{Home, Location, ReadDb};
 use compact_tracker::read_side::runner::rebuild;
 use compact_tracker::state::{AppState, HttpConfig};
 use compact_tracker::store::EventStore as _;
@@ -116,11 +116,11 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let path = dir.path().join("data/compact-tracker.db");
-    let url = format!("sqlite://{}", path.display());
     let store = SqliteStore::open(&path).await.unwrap();
     // Several catch-up batches' worth, so the kill lands between or inside batches.
     super::history::write(&store, 99, 3_000).await;
-    let location = Location::for_store(&url, 1);
+    let home = Home::Sqlite(path.clone());
+    let location = Location::of(&home, 1);
     let Location::SqliteFile(file) = &location else {
         unreachable!("the embedded store keeps its read models in files");
     };
@@ -194,7 +194,7 @@ async fn a_runner_killed_mid_catch_up_resumes_to_exactly_a_fresh_rebuild() {
         "{}",
         String::from_utf8_lossy(&rebuilt.stderr)
     );
-    let fresh = ReadDb::open(&Location::for_store(&url, 2)).await.unwrap();
+    let fresh = ReadDb::open(&Location::of(&home, 2)).await.unwrap();
     let (live_rows, fresh_rows) = (dump(&live).await, dump(&fresh).await);
     assert!(live_rows.len() > 1_000, "{} rows", live_rows.len());
     assert_eq!(live_rows, fresh_rows);
@@ -212,7 +212,7 @@ async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
     let state = AppState::start(store.clone(), HttpConfig::default())
         .await
         .unwrap();
-    let url = store.url();
+    let home = store.read_home();
     let first = store.head().await.unwrap();
     assert!(
         state
@@ -228,11 +228,11 @@ async fn a_rebuild_while_writes_continue_ends_equal_to_the_live_read_models(
         let store = store.clone();
         tokio::spawn(async move { super::history::write_more(&store, 4, 400).await })
     };
-    let (generation, _) = rebuild(&store, &url, false).await.unwrap();
+    let (generation, _) = rebuild(&store, false).await.unwrap();
     writer.await.unwrap();
 
     // The serving process switches to the rebuilt generation and follows the writes.
-    let rebuilt = Location::for_store(&url, generation);
+    let rebuilt = Location::of(&home, generation);
     let head = store.head().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while state.read.db().location() != &rebuilt || state.read.published() < head {
