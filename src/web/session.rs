@@ -243,9 +243,17 @@ pub fn sign_in_redirect(page: &Page) -> Response {
 }
 
 /// The page to return to after sign-in: only a local path, never another site.
+///
+/// Only visible ASCII is followed: browsers drop tabs and line breaks from a `Location`, so
+/// `/<TAB>/evil.example` would become `//evil.example`, another site. A link this server writes
+/// is percent-encoded and never holds anything else.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -394,7 +402,17 @@ mod tests {
             safe_next(Some("/commitments/x?lang=fr")),
             "/commitments/x?lang=fr"
         );
-        for bad in ["https://evil.example", "//evil.example", "/\\evil", "evil"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil",
+            "evil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad}");
         }
     }
