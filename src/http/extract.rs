@@ -11,6 +11,8 @@ use sha2::{Digest, Sha256};
 use super::error::ApiError;
 use crate::store::canonical::canonical_json;
 
+mod strict_json;
+
 /// A JSON body, parsed with the path of any offending field, plus the hash of its canonical form
 /// (what `Idempotency-Key` compares).
 #[derive(Debug)]
@@ -39,7 +41,7 @@ where
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(bytes_rejection)?;
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
+        let value = strict_json::from_slice(&bytes).map_err(|error| {
             ApiError::BadRequest(format!("the body is not valid JSON: {error}"))
         })?;
         let request_hash = hash_request(&method, &path, &value);

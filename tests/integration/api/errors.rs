@@ -19,6 +19,7 @@ for_each_backend!(
     bad_queries_and_headers_on_reads_are_400,
     unknown_routes_and_methods_are_problems,
     a_body_listing_eighty_thousand_recommendations_is_refused_promptly,
+    a_body_naming_a_key_twice_is_refused_and_appends_nothing,
 );
 
 /// A commitment of mechanism A (made on `MADE_ON`, with an indicator) and one progress update.
@@ -877,6 +878,50 @@ async fn a_body_listing_eighty_thousand_recommendations_is_refused_promptly(
         .await
         .unwrap_or_else(|_| panic!("{case}: no answer within 5 s"));
         reply.expect_invalid(Some(field), case);
+        app.assert_head_unchanged(head, case).await;
+    }
+}
+
+async fn a_body_naming_a_key_twice_is_refused_and_appends_nothing(backend: &impl Backend) {
+    let app = TestApp::spawn(backend).await;
+    let id = fixture(&app).await;
+    let head = app.feed_head().await;
+    let commitment = serde_json::to_string(&commitment_body(MECHANISM_A)).unwrap();
+    let cases = [
+        (
+            "title twice",
+            "/v1/commitments".to_owned(),
+            commitment.replacen('{', r#"{"title": "Checked", "#, 1),
+        ),
+        (
+            "mechanism_id twice",
+            "/v1/commitments".to_owned(),
+            commitment.replacen('{', r#"{"mechanism_id": "mechanism-b", "#, 1),
+        ),
+        (
+            "a nested key twice",
+            "/v1/commitments".to_owned(),
+            commitment.replacen(r#""name":"#, r#""name": "Shown", "name":"#, 1),
+        ),
+        (
+            "status twice",
+            format!("/v1/commitments/{id}/progress"),
+            r#"{"status": "achieved", "status": "in_progress", "effective_date": "2021-06-30", "narrative": "x"}"#.to_owned(),
+        ),
+    ];
+    for (case, path, body) in cases {
+        let reply = app
+            .post(&path)
+            .bearer(&app.admin.token)
+            .raw(Some("application/json"), body.into_bytes())
+            .send()
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, case);
+        assert!(
+            reply.body["detail"].as_str().unwrap().contains("twice"),
+            "{case}: {}",
+            reply.text
+        );
         app.assert_head_unchanged(head, case).await;
     }
 }
