@@ -4,6 +4,7 @@
 //! it and exits 1.
 
 use compact_events::ids::MechanismId;
+use compact_events::stream::StreamId;
 use tokio::net::TcpListener;
 
 use crate::cli::{Cli, Command, RoleArg, ServeArgs, TokenCommand};
@@ -44,6 +45,9 @@ pub enum AppError {
     /// A token operation failed.
     #[error("{0}")]
     Token(#[from] TokenError),
+    /// `token create --mechanism` named a mechanism the store does not hold.
+    #[error("no mechanism {0} is registered; register it first (POST /v1/mechanisms)")]
+    UnknownMechanism(MechanismId),
     /// The command line is inconsistent in a way clap cannot see.
     #[error("{0}")]
     Usage(String),
@@ -254,31 +258,44 @@ async fn shutdown_signal() {
 
 async fn token(url: &DatabaseUrl, command: TokenCommand) -> Result<(), AppError> {
     let store = open_store(url).await?;
-    let tokens = Tokens::new(store);
+    let tokens = Tokens::new(store.clone());
     match command {
         TokenCommand::Create {
             role,
             mechanism,
             label,
         } => {
-            let role = match (role, mechanism) {
-                (RoleArg::Admin, None) => TokenRole::Admin,
-                (RoleArg::Reviewer, None) => TokenRole::Reviewer,
-                (RoleArg::Reporter, Some(mechanism)) => TokenRole::Reporter(
-                    MechanismId::parse(&mechanism)
-                        .map_err(|error| AppError::Usage(error.to_string()))?,
-                ),
-                (RoleArg::Reporter, None) => {
-                    return Err(AppError::Usage(
-                        "a reporter token needs --mechanism <slug>".into(),
-                    ));
-                }
-                (RoleArg::Admin | RoleArg::Reviewer, Some(_)) => {
-                    return Err(AppError::Usage(
-                        "only reporter tokens take --mechanism".into(),
-                    ));
-                }
-            };
+            let role =
+                match (role, mechanism) {
+                    (RoleArg::Admin, None) => TokenRole::Admin,
+                    (RoleArg::Reviewer, None) => TokenRole::Reviewer,
+                    (RoleArg::Reporter, Some(mechanism)) => {
+                        let mechanism = MechanismId::parse(&mechanism)
+                            .map_err(|error| AppError::Usage(error.to_string()))?;
+                        let stream = StreamId::Mechanism(mechanism.clone()).to_string();
+                        let registered = store.read_stream(&stream, 1).await.map_err(|source| {
+                            AppError::Store {
+                                url: url.redacted(),
+                                source,
+                            }
+                        })?;
+                        // A token for a mechanism nobody registered could write nothing.
+                        if registered.is_empty() {
+                            return Err(AppError::UnknownMechanism(mechanism));
+                        }
+                        TokenRole::Reporter(mechanism)
+                    }
+                    (RoleArg::Reporter, None) => {
+                        return Err(AppError::Usage(
+                            "a reporter token needs --mechanism <slug>".into(),
+                        ));
+                    }
+                    (RoleArg::Admin | RoleArg::Reviewer, Some(_)) => {
+                        return Err(AppError::Usage(
+                            "only reporter tokens take --mechanism".into(),
+                        ));
+                    }
+                };
             let created = tokens.create(&role, label.as_deref()).await?;
             eprintln!(
                 "Created {} token {}. It is shown only now; keep it secret:",

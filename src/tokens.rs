@@ -123,6 +123,12 @@ pub enum TokenError {
     /// `token revoke` named a token that does not exist.
     #[error("no token has the id {0}")]
     NotFound(String),
+    /// `token revoke` named the whole secret instead of the id.
+    #[error("give the token's id (the 12 characters after `ct_`), not the whole token")]
+    SecretGiven,
+    /// `token revoke` named a token revoked before.
+    #[error("token {0} was already revoked")]
+    AlreadyRevoked(String),
     /// The stored row is not one this program wrote.
     #[error("a stored token is malformed")]
     Corrupt,
@@ -281,12 +287,16 @@ impl Tokens {
 
     /// Revokes a token; revoking twice is harmless.
     pub async fn revoke(&self, id: &str) -> Result<(), TokenError> {
+        if id.parse::<PresentedToken>().is_ok() {
+            return Err(TokenError::SecretGiven);
+        }
         let now = OffsetDateTime::now_utc();
-        let found = match &self.store {
+        let revoked = match &self.store {
             AnyStore::Sqlite(store) => sqlx::query(
                 r"update api_tokens
-                  set revoked_at = coalesce(revoked_at, ?2)
-                  where id = ?1",
+                  set revoked_at = ?2
+                  where id = ?1
+                    and revoked_at is null",
             )
             .bind(id)
             .bind(format_time(now))
@@ -295,8 +305,9 @@ impl Tokens {
             .rows_affected(),
             AnyStore::Postgres(store) => sqlx::query(
                 r"update api_tokens
-                  set revoked_at = coalesce(revoked_at, $2)
-                  where id = $1",
+                  set revoked_at = $2
+                  where id = $1
+                    and revoked_at is null",
             )
             .bind(id)
             .bind(now)
@@ -304,10 +315,16 @@ impl Tokens {
             .await?
             .rows_affected(),
         };
-        if found == 0 {
-            return Err(TokenError::NotFound(id.to_owned()));
+        if revoked == 1 {
+            return Ok(());
         }
-        Ok(())
+        // Nothing changed: either no such token, or one revoked before (the list tells which).
+        let known = self.list().await?.into_iter().any(|token| token.id == id);
+        if known {
+            Err(TokenError::AlreadyRevoked(id.to_owned()))
+        } else {
+            Err(TokenError::NotFound(id.to_owned()))
+        }
     }
 }
 

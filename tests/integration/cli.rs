@@ -131,6 +131,49 @@ fn bad_usage_exits_two_with_one_sentence_and_no_panic() {
 }
 
 #[test]
+fn token_commands_refuse_what_would_do_nothing_in_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let unknown = run(
+        dir.path(),
+        &[
+            "token",
+            "create",
+            "--role",
+            "reporter",
+            "--mechanism",
+            "no-such-mech",
+        ],
+    );
+    assert_eq!(unknown.status.code(), Some(1), "{}", stderr(&unknown));
+    assert_eq!(
+        stderr(&unknown).trim(),
+        "error: no mechanism no-such-mech is registered; register it first (POST /v1/mechanisms)"
+    );
+
+    let created = run(dir.path(), &["token", "create", "--role", "admin"]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = stdout(&created).lines().last().unwrap().trim().to_owned();
+    let id = token[3..15].to_owned();
+
+    let by_secret = run(dir.path(), &["token", "revoke", &token]);
+    assert_eq!(by_secret.status.code(), Some(1));
+    assert!(
+        stderr(&by_secret).contains("the 12 characters after `ct_`"),
+        "{}",
+        stderr(&by_secret)
+    );
+    let first = run(dir.path(), &["token", "revoke", &id]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stdout(&first).trim(), format!("revoked token {id}"));
+    let again = run(dir.path(), &["token", "revoke", &id]);
+    assert_eq!(again.status.code(), Some(1), "{}", stdout(&again));
+    assert_eq!(
+        stderr(&again).trim(),
+        format!("error: token {id} was already revoked")
+    );
+}
+
+#[test]
 fn a_bare_invocation_serves_with_the_options_the_environment_gives() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(BINARY)
