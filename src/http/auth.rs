@@ -61,6 +61,41 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A caller that may write (an admin or a reporter), checked before the body is read: a
+/// reviewer is told 403, whatever it sent.
+#[derive(Debug, Clone)]
+pub struct WriterCaller(pub Caller);
+
+impl FromRequestParts<AppState> for WriterCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_writer()?;
+        Ok(Self(caller))
+    }
+}
+
+/// An admin, checked before the body is read.
+#[derive(Debug, Clone)]
+pub struct AdminCaller(pub Caller);
+
+impl FromRequestParts<AppState> for AdminCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.require_admin()?;
+        Ok(Self(caller))
+    }
+}
+
 /// A reader: anyone, unless the server is private, in which case any valid token.
 #[derive(Debug, Clone)]
 pub struct Reader;

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 use time::Date;
 use uuid::Uuid;
 
-use super::auth::Caller;
+use super::auth::{AdminCaller, Caller, WriterCaller};
 use super::error::{ApiError, WriteProblems};
 use super::extract::{ApiJson, ApiPath};
 use super::write::{WriteResponse, created, write_context};
@@ -226,7 +226,7 @@ pub struct CreateValidation {
 )]
 pub async fn create_commitment(
     State(state): State<AppState>,
-    caller: Caller,
+    WriterCaller(caller): WriterCaller,
     headers: HeaderMap,
     body: ApiJson<CreateCommitment>,
 ) -> Result<Response, ApiError> {
@@ -277,12 +277,11 @@ pub async fn create_commitment(
 )]
 pub async fn create_revision(
     State(state): State<AppState>,
-    caller: Caller,
+    WriterCaller(caller): WriterCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     body: ApiJson<CreateRevision>,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
     let write = write_context(&caller, &headers, body.request_hash)?;
     let request = body.value;
     if request.mechanism_id.is_some() {
@@ -315,7 +314,7 @@ pub async fn create_revision(
 )]
 pub async fn create_progress(
     State(state): State<AppState>,
-    caller: Caller,
+    WriterCaller(caller): WriterCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     body: ApiJson<CreateProgress>,
@@ -340,7 +339,7 @@ pub async fn create_progress(
 )]
 pub async fn create_retraction(
     State(state): State<AppState>,
-    caller: Caller,
+    WriterCaller(caller): WriterCaller,
     ApiPath((id, seq)): ApiPath<(Uuid, u32)>,
     headers: HeaderMap,
     body: ApiJson<Reason>,
@@ -368,12 +367,11 @@ pub async fn create_retraction(
 )]
 pub async fn create_validation(
     State(state): State<AppState>,
-    caller: Caller,
+    AdminCaller(caller): AdminCaller,
     ApiPath((id, seq)): ApiPath<(Uuid, u32)>,
     headers: HeaderMap,
     body: ApiJson<CreateValidation>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let write = write_context(&caller, &headers, body.request_hash)?;
     let command = ValidateProgress {
         seq,
@@ -404,7 +402,7 @@ pub async fn create_validation(
 )]
 pub async fn create_withdrawal(
     State(state): State<AppState>,
-    caller: Caller,
+    WriterCaller(caller): WriterCaller,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
     body: ApiJson<Reason>,
@@ -425,7 +423,6 @@ async fn write_as_writer(
     request_hash: [u8; 32],
     command: CommitmentCommand,
 ) -> Result<Response, ApiError> {
-    caller.require_writer()?;
     let write = write_context(caller, headers, request_hash)?;
     let written = run(
         state,

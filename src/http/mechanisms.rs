@@ -9,7 +9,7 @@ use compact_events::ids::MechanismId;
 use compact_events::stream::StreamId;
 use serde::Deserialize;
 
-use super::auth::Caller;
+use super::auth::AdminCaller;
 use super::error::{ApiError, WriteProblems};
 use super::extract::ApiJson;
 use super::write::{WriteResponse, created, write_context};
@@ -48,11 +48,10 @@ pub struct CreateMechanism {
 )]
 pub async fn create_mechanism(
     State(state): State<AppState>,
-    caller: Caller,
+    AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
     body: ApiJson<CreateMechanism>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let write = write_context(&caller, &headers, body.request_hash)?;
     let CreateMechanism {
         id,

@@ -9,7 +9,7 @@ use compact_events::ids::RecommendationId;
 use compact_events::stream::StreamId;
 use serde::Deserialize;
 
-use super::auth::Caller;
+use super::auth::AdminCaller;
 use super::error::{ApiError, WriteProblems};
 use super::extract::ApiJson;
 use super::write::{WriteResponse, created, write_context};
@@ -46,11 +46,10 @@ pub struct CreateRecommendation {
 )]
 pub async fn create_recommendation(
     State(state): State<AppState>,
-    caller: Caller,
+    AdminCaller(caller): AdminCaller,
     headers: HeaderMap,
     body: ApiJson<CreateRecommendation>,
 ) -> Result<Response, ApiError> {
-    caller.require_admin()?;
     let write = write_context(&caller, &headers, body.request_hash)?;
     let CreateRecommendation {
         id,

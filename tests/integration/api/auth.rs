@@ -116,6 +116,21 @@ async fn a_reviewer_writing_is_403(backend: &impl Backend) {
             .await
             .expect_problem(StatusCode::FORBIDDEN, case);
         app.assert_head_unchanged(head, case).await;
+        // The role is checked before the body: a reviewer learns nothing about its body.
+        for (what, content_type, bytes) in [
+            ("not JSON", Some("application/json"), b"{".to_vec()),
+            ("an invalid body", Some("application/json"), b"{}".to_vec()),
+            ("no content type", None, b"{}".to_vec()),
+        ] {
+            let case = format!("{case}, with {what}");
+            app.post(&path)
+                .bearer(&app.reviewer.token)
+                .raw(content_type, bytes)
+                .send()
+                .await
+                .expect_problem(StatusCode::FORBIDDEN, &case);
+            app.assert_head_unchanged(head, &case).await;
+        }
     }
 }
 
