@@ -3,8 +3,8 @@
 //! Every failure comes back as an [`AppError`] whose message is one clear sentence; `main` prints
 //! it and exits 1.
 
+use compact_events::context::Lookup as _;
 use compact_events::ids::MechanismId;
-use compact_events::stream::StreamId;
 use tokio::net::TcpListener;
 
 use crate::cli::{Cli, Command, RoleArg, ServeArgs, TokenCommand};
@@ -14,6 +14,7 @@ use crate::startup::router;
 use crate::state::{AppState, HttpConfig};
 use crate::store::{AnyStore, EventStore, StoreError};
 use crate::tokens::{TokenError, TokenRole, Tokens};
+use crate::write::Prefetched;
 
 /// A failure of a subcommand, worded for the person who ran it.
 #[derive(Debug, thiserror::Error)]
@@ -265,37 +266,35 @@ async fn token(url: &DatabaseUrl, command: TokenCommand) -> Result<(), AppError>
             mechanism,
             label,
         } => {
-            let role =
-                match (role, mechanism) {
-                    (RoleArg::Admin, None) => TokenRole::Admin,
-                    (RoleArg::Reviewer, None) => TokenRole::Reviewer,
-                    (RoleArg::Reporter, Some(mechanism)) => {
-                        let mechanism = MechanismId::parse(&mechanism)
-                            .map_err(|error| AppError::Usage(error.to_string()))?;
-                        let stream = StreamId::Mechanism(mechanism.clone()).to_string();
-                        let registered = store.read_stream(&stream, 1).await.map_err(|source| {
-                            AppError::Store {
-                                url: url.redacted(),
-                                source,
-                            }
+            let role = match (role, mechanism) {
+                (RoleArg::Admin, None) => TokenRole::Admin,
+                (RoleArg::Reviewer, None) => TokenRole::Reviewer,
+                (RoleArg::Reporter, Some(mechanism)) => {
+                    let mechanism = MechanismId::parse(&mechanism)
+                        .map_err(|error| AppError::Usage(error.to_string()))?;
+                    let lookup = Prefetched::fetch(&store, std::slice::from_ref(&mechanism), &[])
+                        .await
+                        .map_err(|source| AppError::Store {
+                            url: url.redacted(),
+                            source,
                         })?;
-                        // A token for a mechanism nobody registered could write nothing.
-                        if registered.is_empty() {
-                            return Err(AppError::UnknownMechanism(mechanism));
-                        }
-                        TokenRole::Reporter(mechanism)
+                    // A token for a mechanism nobody registered could write nothing.
+                    if !lookup.mechanism_exists(&mechanism) {
+                        return Err(AppError::UnknownMechanism(mechanism));
                     }
-                    (RoleArg::Reporter, None) => {
-                        return Err(AppError::Usage(
-                            "a reporter token needs --mechanism <slug>".into(),
-                        ));
-                    }
-                    (RoleArg::Admin | RoleArg::Reviewer, Some(_)) => {
-                        return Err(AppError::Usage(
-                            "only reporter tokens take --mechanism".into(),
-                        ));
-                    }
-                };
+                    TokenRole::Reporter(mechanism)
+                }
+                (RoleArg::Reporter, None) => {
+                    return Err(AppError::Usage(
+                        "a reporter token needs --mechanism <slug>".into(),
+                    ));
+                }
+                (RoleArg::Admin | RoleArg::Reviewer, Some(_)) => {
+                    return Err(AppError::Usage(
+                        "only reporter tokens take --mechanism".into(),
+                    ));
+                }
+            };
             let created = tokens.create(&role, label.as_deref()).await?;
             eprintln!(
                 "Created {} token {}. It is shown only now; keep it secret:",

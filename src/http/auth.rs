@@ -73,9 +73,9 @@ impl FromRequestParts<AppState> for WriterCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_writer()?;
-        Ok(Self(caller))
+        caller_who(parts, state, Caller::require_writer)
+            .await
+            .map(Self)
     }
 }
 
@@ -90,10 +90,21 @@ impl FromRequestParts<AppState> for AdminCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let caller = Caller::from_request_parts(parts, state).await?;
-        caller.require_admin()?;
-        Ok(Self(caller))
+        caller_who(parts, state, Caller::require_admin)
+            .await
+            .map(Self)
     }
+}
+
+/// The authenticated caller, if `may` lets it through.
+async fn caller_who(
+    parts: &mut Parts,
+    state: &AppState,
+    may: fn(&Caller) -> Result<(), ApiError>,
+) -> Result<Caller, ApiError> {
+    let caller = Caller::from_request_parts(parts, state).await?;
+    may(&caller)?;
+    Ok(caller)
 }
 
 /// A reader: anyone, unless the server is private, in which case any valid token.

@@ -216,14 +216,13 @@ pub mod question_date {
     /// A required date.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let date = Date::deserialize(deserializer)?;
-        if (EARLIEST_QUESTION..=LATEST_QUESTION).contains(&date) {
-            Ok(date)
-        } else {
-            Err(D::Error::custom(format!(
+        // The query string's error names no field, so the message names the date instead.
+        compact_events::rules::question_date("", date).map_err(|_| {
+            D::Error::custom(format!(
                 "{date} is outside the dates a read can ask about, \
                  {EARLIEST_QUESTION} to {LATEST_QUESTION}"
-            )))
-        }
+            ))
+        })
     }
 
     /// An optional date.

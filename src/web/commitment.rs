@@ -187,7 +187,7 @@ pub async fn page(
         .status_as_of(as_of, false)
         .unwrap_or(CommitmentStatus::Planned)
         .as_str();
-    let recorded_at = recording_times(&loaded);
+    let recorded_at = report_recording_times(&loaded.recorded, &loaded.events);
     let reference_day = compact_events::freshness::reference_day(
         as_of,
         page.known_at().unwrap_or_else(OffsetDateTime::now_utc),
@@ -293,7 +293,7 @@ pub async fn updates_csv(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let loaded = load(&state, &id, page.known_at()).await?;
-    let recorded_at = recording_times(&loaded);
+    let recorded_at = report_recording_times(&loaded.recorded, &loaded.events);
     let mut csv = Csv::new(&[
         "seq",
         "effective_date",
@@ -338,10 +338,6 @@ pub async fn events_csv(
 }
 
 /// When each progress update was recorded, by `seq`.
-fn recording_times(loaded: &Loaded) -> HashMap<u32, OffsetDateTime> {
-    report_recording_times(&loaded.recorded, &loaded.events)
-}
-
 fn update_row(
     page: &Page,
     update: &ProgressUpdate,

@@ -1,9 +1,9 @@
 //! The command line as a user runs it: the real binary, a fresh data directory, exit codes and
 //! output (SPEC.md "Command line").
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_compact-tracker");
@@ -23,6 +23,41 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .env("RUST_LOG", "warn")
         .output()
         .expect("run compact-tracker")
+}
+
+/// A running `compact-tracker` server, with its first line of output.
+struct Server {
+    child: Child,
+    /// The rest of standard output, kept open: the server prints more lines, and a closed pipe
+    /// would end it.
+    lines: Lines<BufReader<ChildStdout>>,
+    first: String,
+}
+
+impl Server {
+    /// Starts the binary in `dir` with `args` and `env` and waits for its first line.
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(BINARY)
+            .args(args)
+            .envs(env.iter().copied())
+            .current_dir(dir)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let Some(Ok(first)) = lines.next() else {
+            let output = child.wait_with_output().unwrap();
+            panic!("serve printed nothing: {}", stderr(&output));
+        };
+        Self {
+            child,
+            lines,
+            first,
+        }
+    }
 }
 
 /// `127.0.0.1:<port>` from serve's first line, `… listening on http://<address>/ …`.
@@ -176,22 +211,15 @@ fn token_commands_refuse_what_would_do_nothing_in_one_sentence() {
 #[test]
 fn a_bare_invocation_serves_with_the_options_the_environment_gives() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BINARY)
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env("COMPACT_LISTEN", "127.0.0.1:0")
-        .env("COMPACT_PRIVATE", "true")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Kept open to the end: the server prints more lines, and a closed pipe would end it.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let Some(Ok(first)) = lines.next() else {
-        let output = child.wait_with_output().unwrap();
-        panic!("serve printed nothing: {}", stderr(&output));
-    };
+    let mut server = Server::start(
+        dir.path(),
+        &[],
+        &[
+            ("COMPACT_LISTEN", "127.0.0.1:0"),
+            ("COMPACT_PRIVATE", "true"),
+        ],
+    );
+    let first = server.first.clone();
     let address = listening_address(&first);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let status = runtime.block_on(async {
@@ -200,8 +228,8 @@ fn a_bare_invocation_serves_with_the_options_the_environment_gives() {
             .unwrap()
             .status()
     });
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
     assert!(
         !address.ends_with(":8080"),
         "COMPACT_LISTEN is honoured: {first}"
@@ -302,17 +330,11 @@ fn verify_reports_an_intact_chain_and_names_a_tampered_position() {
 #[test]
 fn serve_listens_answers_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BINARY)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    let Server {
+        mut child,
+        mut lines,
+        first,
+    } = Server::start(dir.path(), &["serve", "--listen", "127.0.0.1:0"], &[]);
     let address = listening_address(&first);
     let rest: Vec<String> = lines.by_ref().take(2).map(Result::unwrap).collect();
     assert!(
